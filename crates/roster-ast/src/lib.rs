@@ -1,0 +1,466 @@
+//! The common AST of Roster: every filter, sort, projection and paging dialect parses into
+//! [`Query`], and nothing downstream knows which dialect a query came from.
+//!
+//! The AST is *untyped*: names are not resolved and literals are not coerced (that is the
+//! checker's job, in `roster-check`). Every node carries a [`Span`], the byte range of the
+//! input it came from. [`Expr`]'s `Display` prints canonical OData `$filter` syntax, which
+//! the OData parser reads back to the same tree.
+//!
+//! ```
+//! use roster_ast::{CmpOp, Expr, ExprKind, Literal, Path, Span};
+//! let e = Expr::new(
+//!     ExprKind::Compare {
+//!         op: CmpOp::Ne,
+//!         lhs: Box::new(Expr::path(Path::single("userStatus", Span::new(0, 10)))),
+//!         rhs: Box::new(Expr::literal(Literal::String("UNVERIFIED".into()), Span::new(14, 26))),
+//!     },
+//!     Span::new(0, 26),
+//! );
+//! assert_eq!(e.to_string(), "userStatus ne 'UNVERIFIED'");
+//! ```
+#![forbid(unsafe_code)]
+
+mod display;
+pub mod time;
+
+pub use time::Timestamp;
+
+/// A byte range `[start, end)` in the input text of a dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from byte offsets. Inputs are length-limited far below `u32::MAX`.
+    pub const fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    /// Whether `inner` lies within `self`.
+    pub fn contains(self, inner: Span) -> bool {
+        self.start <= inner.start && inner.end <= self.end
+    }
+
+    /// The range as `usize`, for slicing the input.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A whole query: what to select, in which order, which fields, which page.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Query {
+    /// The filter; `None` selects every record.
+    pub filter: Option<Expr>,
+    /// Sort keys, most significant first.
+    pub sort: Vec<SortKey>,
+    /// Which fields to return; `None` returns the profile's default fields.
+    pub projection: Option<Projection>,
+    /// Which rows of the sorted result to return.
+    pub page: Page,
+}
+
+/// A dotted member path such as `username`, `emails/address` or `customFields.clearance`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Path {
+    /// The segments, outermost first. Never empty.
+    pub segments: Vec<String>,
+    /// Where the whole path stands in the input.
+    pub span: Span,
+}
+
+impl Path {
+    /// A one-segment path.
+    pub fn single(name: impl Into<String>, span: Span) -> Path {
+        Path { segments: vec![name.into()], span }
+    }
+
+    /// The segments joined with `sep`.
+    pub fn joined(&self, sep: &str) -> String {
+        self.segments.join(sep)
+    }
+}
+
+/// A literal value as written, before any schema gives it a type.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type", content = "value", rename_all = "snake_case"))]
+pub enum Literal {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits in 64 bits.
+    Int(i64),
+    /// A decimal or floating-point number (always finite).
+    Float(f64),
+    /// A quoted string, unescaped.
+    String(String),
+    /// A GUID written without quotes, as 16 bytes in textual (big-endian) order.
+    Guid(u128),
+    /// An unquoted date-time-offset literal, converted to UTC.
+    DateTime(Timestamp),
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CmpOp {
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Ge,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Le,
+}
+
+impl CmpOp {
+    /// The OData keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "eq",
+            CmpOp::Ne => "ne",
+            CmpOp::Gt => "gt",
+            CmpOp::Ge => "ge",
+            CmpOp::Lt => "lt",
+            CmpOp::Le => "le",
+        }
+    }
+
+    /// The operator with its operands swapped: `a < b` ⇔ `b > a`.
+    pub fn flipped(self) -> CmpOp {
+        match self {
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            op => op,
+        }
+    }
+
+    /// Whether the operator orders its operands (`gt ge lt le`).
+    pub fn is_ordering(self) -> bool {
+        !matches!(self, CmpOp::Eq | CmpOp::Ne)
+    }
+
+    /// All operators, in keyword order.
+    pub const ALL: [CmpOp; 6] = [CmpOp::Eq, CmpOp::Ne, CmpOp::Gt, CmpOp::Ge, CmpOp::Lt, CmpOp::Le];
+}
+
+/// Built-in functions that dialects can call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Func {
+    /// `contains(s, sub)`: bool.
+    Contains,
+    /// `startswith(s, prefix)`: bool.
+    StartsWith,
+    /// `endswith(s, suffix)`: bool.
+    EndsWith,
+    /// `tolower(s)`: string.
+    ToLower,
+    /// `toupper(s)`: string.
+    ToUpper,
+    /// `length(s)`: integer (code points).
+    Length,
+    /// `trim(s)`: string without leading/trailing white space.
+    Trim,
+}
+
+impl Func {
+    /// Every function, for lookup and property tests.
+    pub const ALL: [Func; 7] = [
+        Func::Contains,
+        Func::StartsWith,
+        Func::EndsWith,
+        Func::ToLower,
+        Func::ToUpper,
+        Func::Length,
+        Func::Trim,
+    ];
+
+    /// The canonical (OData, lower-case) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Contains => "contains",
+            Func::StartsWith => "startswith",
+            Func::EndsWith => "endswith",
+            Func::ToLower => "tolower",
+            Func::ToUpper => "toupper",
+            Func::Length => "length",
+            Func::Trim => "trim",
+        }
+    }
+
+    /// Looks a name up case-insensitively (OData 4.01).
+    pub fn from_name(name: &str) -> Option<Func> {
+        Func::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// How many arguments the function takes.
+    pub fn arity(self) -> usize {
+        match self {
+            Func::Contains | Func::StartsWith | Func::EndsWith => 2,
+            Func::ToLower | Func::ToUpper | Func::Length | Func::Trim => 1,
+        }
+    }
+}
+
+/// How a keyword search combines its keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum SearchScope {
+    /// Every keyword must match (some field).
+    All,
+    /// At least one keyword must match.
+    Any,
+}
+
+/// Array quantifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Quantifier {
+    /// Some element satisfies the predicate.
+    Any,
+    /// Every element satisfies the predicate.
+    All,
+}
+
+/// An expression node with the span it came from.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Expr {
+    /// What the node is.
+    pub kind: ExprKind,
+    /// Where it stands in the input.
+    pub span: Span,
+}
+
+impl Expr {
+    /// A node.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+}
+
+/// The kinds of expression node.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+pub enum ExprKind {
+    /// A literal value.
+    Literal {
+        /// The value.
+        value: Literal,
+    },
+    /// A field (or member) reference.
+    Path {
+        /// The path.
+        path: Path,
+    },
+    /// Conjunction of two or more operands (a chain `a and b and c` is one node).
+    And {
+        /// The operands, in input order.
+        operands: Vec<Expr>,
+    },
+    /// Disjunction of two or more operands.
+    Or {
+        /// The operands, in input order.
+        operands: Vec<Expr>,
+    },
+    /// Logical negation.
+    Not {
+        /// The negated expression.
+        operand: Box<Expr>,
+    },
+    /// A comparison.
+    Compare {
+        /// The operator.
+        op: CmpOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `lhs in (v1, v2, ...)`.
+    In {
+        /// The tested value.
+        lhs: Box<Expr>,
+        /// The candidates.
+        list: Vec<Expr>,
+    },
+    /// A function call.
+    Call {
+        /// Which function.
+        func: Func,
+        /// The arguments.
+        args: Vec<Expr>,
+    },
+    /// Whether a field is present (non-null). Mongo `$exists`.
+    Exists {
+        /// The field.
+        path: Path,
+        /// `true` for `$exists: true`.
+        exists: bool,
+    },
+    /// A regular-expression match (`regex` crate syntax). Mongo `$regex`.
+    Regex {
+        /// The matched string.
+        target: Box<Expr>,
+        /// The pattern.
+        pattern: String,
+        /// Flags among `i m s x`.
+        flags: String,
+    },
+    /// Keyword search over a set of fields (`search=Jack Mike&scope=any`).
+    Search {
+        /// The keywords, each matched case-insensitively as a substring.
+        keywords: Vec<String>,
+        /// How keywords combine.
+        scope: SearchScope,
+        /// The searched fields; `None` means the profile's default search fields.
+        fields: Option<Vec<Path>>,
+    },
+    /// An array quantifier: `emails/any(e: e/verified eq true)`.
+    Quantified {
+        /// `any` or `all`.
+        quantifier: Quantifier,
+        /// The array.
+        path: Path,
+        /// The lambda variable.
+        var: String,
+        /// The predicate over one element.
+        predicate: Box<Expr>,
+    },
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Direction {
+    /// Ascending; nulls first.
+    Asc,
+    /// Descending; nulls last.
+    Desc,
+}
+
+/// One sort key.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SortKey {
+    /// The sorted field.
+    pub path: Path,
+    /// The direction.
+    pub direction: Direction,
+    /// The whole key in the input.
+    pub span: Span,
+}
+
+/// A projection: which fields to return.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "mode", content = "fields", rename_all = "snake_case"))]
+pub enum Projection {
+    /// Only these fields.
+    Include(Vec<Path>),
+    /// Every default field but these.
+    Exclude(Vec<Path>),
+}
+
+/// Which rows of the sorted result to return, counted in rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Page {
+    /// At most this many rows; `None` for all.
+    pub limit: Option<u64>,
+    /// Skip this many rows first.
+    pub offset: u64,
+}
+
+impl Expr {
+    /// Visits every direct child expression.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => Vec::new(),
+            ExprKind::And { operands } | ExprKind::Or { operands } => operands.iter().collect(),
+            ExprKind::Not { operand } => vec![operand],
+            ExprKind::Compare { lhs, rhs, .. } => vec![lhs, rhs],
+            ExprKind::In { lhs, list } => std::iter::once(&**lhs).chain(list.iter()).collect(),
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::Regex { target, .. } => vec![target],
+            ExprKind::Quantified { predicate, .. } => vec![predicate],
+        }
+    }
+}
+
+/// Deeply nested trees are dropped with an explicit stack, so that dropping a tree that a
+/// depth-limited parser was still allowed to build can never overflow the stack.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
+            match kind {
+                ExprKind::And { operands } | ExprKind::Or { operands } => out.append(operands),
+                ExprKind::Call { args, .. } => out.append(args),
+                ExprKind::In { lhs, list } => {
+                    out.append(list);
+                    out.push(std::mem::replace(&mut **lhs, Expr::leaf()));
+                }
+                ExprKind::Not { operand } => out.push(std::mem::replace(&mut **operand, Expr::leaf())),
+                ExprKind::Compare { lhs, rhs, .. } => {
+                    out.push(std::mem::replace(&mut **lhs, Expr::leaf()));
+                    out.push(std::mem::replace(&mut **rhs, Expr::leaf()));
+                }
+                ExprKind::Regex { target, .. } => out.push(std::mem::replace(&mut **target, Expr::leaf())),
+                ExprKind::Quantified { predicate, .. } => {
+                    out.push(std::mem::replace(&mut **predicate, Expr::leaf()))
+                }
+                ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => {}
+            }
+        }
+        let mut stack = Vec::new();
+        take_children(&mut self.kind, &mut stack);
+        while let Some(mut e) = stack.pop() {
+            take_children(&mut e.kind, &mut stack);
+        }
+    }
+}
+
+impl Expr {
+    fn leaf() -> Expr {
+        Expr { kind: ExprKind::Literal { value: Literal::Null }, span: Span::default() }
+    }
+
+    /// A literal node.
+    pub fn literal(value: Literal, span: Span) -> Expr {
+        Expr::new(ExprKind::Literal { value }, span)
+    }
+
+    /// A path node.
+    pub fn path(path: Path) -> Expr {
+        let span = path.span;
+        Expr::new(ExprKind::Path { path }, span)
+    }
+}
