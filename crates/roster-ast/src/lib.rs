@@ -464,3 +464,36 @@ impl Expr {
         Expr::new(ExprKind::Path { path }, span)
     }
 }
+
+/// Parses a GUID in its 8-4-4-4-12 hexadecimal form (either case) into 16 big-endian bytes.
+///
+/// ```
+/// assert_eq!(roster_ast::parse_guid("00000000-0000-0000-0000-00000000000A"), Some(10));
+/// assert_eq!(roster_ast::parse_guid("0000"), None);
+/// ```
+pub fn parse_guid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = (c as char).to_digit(16)?;
+        v = (v << 4) | u128::from(d);
+    }
+    Some(v)
+}
+
+/// The canonical lower-case 8-4-4-4-12 text of a GUID.
+pub fn format_guid(g: u128) -> String {
+    let mut s = String::with_capacity(36);
+    // Writing to a String cannot fail.
+    let _ = display::write_guid(&mut s, g);
+    s
+}
