@@ -497,3 +497,17 @@ pub fn format_guid(g: u128) -> String {
     let _ = display::write_guid(&mut s, g);
     s
 }
+
+/// What every stage's error offers for rendering: a stable machine code, a span in the input,
+/// a message (its `Display`), and optionally a suggestion. Rendering (caret, JSON) lives in
+/// `roster-render`; the stages only describe.
+pub trait Diagnostic: std::fmt::Display {
+    /// A stable, kebab-case code such as `unknown-field`; never changes once released.
+    fn code(&self) -> &'static str;
+    /// The bytes of the input the error is about.
+    fn span(&self) -> Span;
+    /// A suggestion a person can act on ("did you mean `VERIFIED`?").
+    fn help(&self) -> Option<String> {
+        None
+    }
+}

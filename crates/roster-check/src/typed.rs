@@ -1,0 +1,206 @@
+//! The typed query: the IR between the checker and the backends (SQL, in-memory).
+//!
+//! Names are resolved to [`FieldId`]s, literals are coerced to the field's [`Value`] type
+//! (an enum literal is its index, a timestamp its UTC microseconds), and every dialect's null
+//! rule has been lowered into explicit nodes, so backends never guess:
+//!
+//! | node | logic | on null |
+//! |---|---|---|
+//! | [`Pred::Cmp`] | two-valued | `eq`: true iff both null; `ne`: true iff exactly one null; `gt ge lt le`: false |
+//! | [`Pred::IsNull`] | two-valued | tests for null |
+//! | [`Pred::In`] | two-valued | false |
+//! | [`Pred::StrTest`] | three-valued | null when either operand is null |
+//! | [`Pred::And`], [`Pred::Or`], [`Pred::Not`] | Kleene | `null and false` = false, `null or true` = true, `not null` = null |
+//!
+//! A record is selected when the filter is *true* (not false, not null).
+//!
+//! Invariants the checker guarantees (backends may rely on them):
+//! - no [`Operand::Literal`] holds [`Value::Null`] (null tests are [`Pred::IsNull`]; ordering
+//!   comparisons with null are folded to [`Pred::Const`]`(false)`);
+//! - both operands of a [`Pred::Cmp`] have the same [`ValueType`], and ordering operators
+//!   (`gt ge lt le`) never apply to enums;
+//! - in a [`Pred::Cmp`] the left operand is never a literal when the right one is not;
+//! - [`Pred::And`] and [`Pred::Or`] have at least two operands; [`Pred::In`] at least one value,
+//!   all non-null, of the operand's type, without duplicates;
+//! - `sort` ends with the primary key, so every order is total.
+
+use roster_ast::{CmpOp, Direction};
+use roster_schema::{FieldId, FieldType, Schema, Value};
+
+/// The type of a typed operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    /// A string, compared by code point (byte order of UTF-8).
+    String,
+    /// An enum value of the given field's enum type.
+    Enum(FieldId),
+    /// A UTC instant (microseconds).
+    Timestamp,
+    /// A boolean (`false < true`).
+    Bool,
+    /// A 64-bit integer.
+    Int,
+    /// A UUID, ordered as its 16 bytes (= its lower-case text).
+    Uuid,
+}
+
+impl ValueType {
+    /// A short name for diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::String => "string",
+            ValueType::Enum(_) => "enum",
+            ValueType::Timestamp => "timestamp",
+            ValueType::Bool => "boolean",
+            ValueType::Int => "integer",
+            ValueType::Uuid => "uuid",
+        }
+    }
+}
+
+/// String-valued and integer-valued functions of one argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarFunc {
+    /// ASCII lower-casing (`A-Z` only; other characters unchanged, as SQL `lower` under a C
+    /// collation). String -> string.
+    ToLower,
+    /// ASCII upper-casing. String -> string.
+    ToUpper,
+    /// Removes leading and trailing spaces (U+0020), as SQL `TRIM`. String -> string.
+    Trim,
+    /// Number of Unicode code points. String -> integer.
+    Length,
+}
+
+/// A value-producing expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A field of the record.
+    Field(FieldId),
+    /// A constant (never [`Value::Null`]).
+    Literal(Value),
+    /// A function of one operand; null in, null out.
+    Func(ScalarFunc, Box<Operand>),
+}
+
+impl Operand {
+    /// Whether the operand can be null for some record.
+    pub fn nullable(&self, schema: &Schema) -> bool {
+        match self {
+            Operand::Field(id) => schema.get(*id).nullable,
+            Operand::Literal(v) => matches!(v, Value::Null),
+            Operand::Func(_, arg) => arg.nullable(schema),
+        }
+    }
+
+    /// The operand's type. Literals report the type of their value; an enum literal reports
+    /// `Enum(FieldId(u16::MAX))` since it is only meaningful next to its field.
+    pub fn ty(&self, schema: &Schema) -> ValueType {
+        match self {
+            Operand::Field(id) => field_value_type(schema, *id),
+            Operand::Literal(v) => match v {
+                Value::Bool(_) => ValueType::Bool,
+                Value::Int(_) => ValueType::Int,
+                Value::Uuid(_) => ValueType::Uuid,
+                Value::Timestamp(_) => ValueType::Timestamp,
+                Value::Enum(_) => ValueType::Enum(FieldId(u16::MAX)),
+                Value::Null | Value::Str(_) | Value::StrArray(_) => ValueType::String,
+            },
+            Operand::Func(ScalarFunc::Length, _) => ValueType::Int,
+            Operand::Func(_, _) => ValueType::String,
+        }
+    }
+}
+
+/// The scalar [`ValueType`] of a field. Case-insensitive strings and string arrays report
+/// `String` (the checker only lets them appear where that is meaningful).
+pub fn field_value_type(schema: &Schema, id: FieldId) -> ValueType {
+    match &schema.get(id).ty {
+        FieldType::String | FieldType::CiString | FieldType::StringArray => ValueType::String,
+        FieldType::Enum(_) => ValueType::Enum(id),
+        FieldType::Timestamp => ValueType::Timestamp,
+        FieldType::Bool => ValueType::Bool,
+        FieldType::Int => ValueType::Int,
+        FieldType::Uuid => ValueType::Uuid,
+    }
+}
+
+/// Substring tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StrOp {
+    /// `needle` occurs in `haystack` (the empty needle always does).
+    Contains,
+    /// `haystack` starts with `needle`.
+    StartsWith,
+    /// `haystack` ends with `needle`.
+    EndsWith,
+}
+
+/// A typed predicate. See the module docs for the null rules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pred {
+    /// Always true or always false.
+    Const(bool),
+    /// Kleene conjunction (two or more operands).
+    And(Vec<Pred>),
+    /// Kleene disjunction (two or more operands).
+    Or(Vec<Pred>),
+    /// Kleene negation.
+    Not(Box<Pred>),
+    /// Two-valued comparison.
+    Cmp {
+        /// The operator.
+        op: CmpOp,
+        /// Left operand (not a literal unless `rhs` is one too).
+        lhs: Operand,
+        /// Right operand.
+        rhs: Operand,
+    },
+    /// Two-valued null test: `operand is null` (or `is not null` when `negated`).
+    IsNull {
+        /// The tested operand.
+        operand: Operand,
+        /// `true` for "is not null".
+        negated: bool,
+    },
+    /// Two-valued membership: false when `operand` is null.
+    In {
+        /// The tested operand.
+        operand: Operand,
+        /// The candidates: non-null, same type, no duplicates, at least one.
+        values: Vec<Value>,
+    },
+    /// Three-valued substring test: null when either operand is null.
+    StrTest {
+        /// Which test.
+        op: StrOp,
+        /// The searched string.
+        haystack: Operand,
+        /// The searched-for string.
+        needle: Operand,
+    },
+}
+
+/// One resolved sort key. Nulls sort first ascending and last descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypedSortKey {
+    /// The field.
+    pub field: FieldId,
+    /// The direction.
+    pub direction: Direction,
+}
+
+/// A checked query, ready for any backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedQuery {
+    /// The filter (`Const(true)` when there is none).
+    pub filter: Pred,
+    /// Sort keys, ending with the primary key.
+    pub sort: Vec<TypedSortKey>,
+    /// The returned fields, in output order.
+    pub projection: Vec<FieldId>,
+    /// At most this many rows (`None`: all).
+    pub limit: Option<u64>,
+    /// Rows to skip.
+    pub offset: u64,
+}
