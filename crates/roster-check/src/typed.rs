@@ -104,7 +104,7 @@ impl Operand {
                 Value::Uuid(_) => ValueType::Uuid,
                 Value::Timestamp(_) => ValueType::Timestamp,
                 Value::Enum(_) => ValueType::Enum(FieldId(u16::MAX)),
-                Value::Null | Value::Str(_) | Value::StrArray(_) => ValueType::String,
+                Value::Null | Value::Str(_) => ValueType::String,
             },
             Operand::Func(ScalarFunc::Length, _) => ValueType::Int,
             Operand::Func(_, _) => ValueType::String,
@@ -112,11 +112,10 @@ impl Operand {
     }
 }
 
-/// The scalar [`ValueType`] of a field. Case-insensitive strings and string arrays report
-/// `String` (the checker only lets them appear where that is meaningful).
+/// The scalar [`ValueType`] of a field. Case-insensitive strings report `String`.
 pub fn field_value_type(schema: &Schema, id: FieldId) -> ValueType {
     match &schema.get(id).ty {
-        FieldType::String | FieldType::CiString | FieldType::StringArray => ValueType::String,
+        FieldType::String | FieldType::CiString => ValueType::String,
         FieldType::Enum(_) => ValueType::Enum(id),
         FieldType::Timestamp => ValueType::Timestamp,
         FieldType::Bool => ValueType::Bool,

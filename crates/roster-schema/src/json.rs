@@ -88,14 +88,6 @@ fn decode_value(field: &crate::Field, v: &Json) -> Result<Value, DecodeError> {
             .and_then(roster_ast::parse_guid)
             .map(Value::Uuid)
             .ok_or_else(|| invalid("a UUID string".into())),
-        FieldType::StringArray => {
-            let arr = v.as_array().ok_or_else(|| invalid("an array of strings".into()))?;
-            arr.iter()
-                .map(|x| x.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .map(Value::StrArray)
-                .ok_or_else(|| invalid("an array of strings".into()))
-        }
     }
 }
 
@@ -139,7 +131,6 @@ pub fn encode_value(ty: &FieldType, v: &Value) -> Json {
             FieldType::Enum(e) => e.values.get(usize::from(*i)).map_or(Json::Null, |s| Json::String(s.clone())),
             _ => Json::Null,
         },
-        Value::StrArray(a) => Json::Array(a.iter().cloned().map(Json::String).collect()),
     }
 }
 

@@ -75,8 +75,6 @@ pub enum FieldType {
     Int,
     /// A UUID.
     Uuid,
-    /// An array of strings.
-    StringArray,
 }
 
 impl FieldType {
@@ -90,7 +88,6 @@ impl FieldType {
             FieldType::Bool => "boolean",
             FieldType::Int => "integer",
             FieldType::Uuid => "uuid",
-            FieldType::StringArray => "array of strings",
         }
     }
 }
@@ -189,8 +186,6 @@ pub enum Value {
     Timestamp(Timestamp),
     /// An enum value, as its index in the field's [`EnumType`].
     Enum(u16),
-    /// An array of strings.
-    StrArray(Vec<String>),
 }
 
 /// One user: values in schema field order.
