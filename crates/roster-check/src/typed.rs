@@ -112,10 +112,10 @@ impl Operand {
     }
 }
 
-/// The scalar [`ValueType`] of a field. Case-insensitive strings report `String`.
+/// The scalar [`ValueType`] of a field.
 pub fn field_value_type(schema: &Schema, id: FieldId) -> ValueType {
     match &schema.get(id).ty {
-        FieldType::String | FieldType::CiString => ValueType::String,
+        FieldType::String => ValueType::String,
         FieldType::Enum(_) => ValueType::Enum(id),
         FieldType::Timestamp => ValueType::Timestamp,
         FieldType::Bool => ValueType::Bool,

@@ -69,7 +69,7 @@ fn decode_value(field: &crate::Field, v: &Json) -> Result<Value, DecodeError> {
         };
     }
     match &field.ty {
-        FieldType::String | FieldType::CiString => {
+        FieldType::String => {
             v.as_str().map(|s| Value::Str(s.to_owned())).ok_or_else(|| invalid("a string".into()))
         }
         FieldType::Enum(e) => {

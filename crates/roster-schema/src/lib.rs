@@ -63,8 +63,6 @@ impl EnumType {
 pub enum FieldType {
     /// A string compared by code point.
     String,
-    /// A string compared case-insensitively (ASCII case folding).
-    CiString,
     /// One of a closed set of values.
     Enum(EnumType),
     /// A UTC instant at microsecond precision.
@@ -82,7 +80,6 @@ impl FieldType {
     pub fn name(&self) -> &'static str {
         match self {
             FieldType::String => "string",
-            FieldType::CiString => "case-insensitive string",
             FieldType::Enum(_) => "enum",
             FieldType::Timestamp => "timestamp",
             FieldType::Bool => "boolean",
