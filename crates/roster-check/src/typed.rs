@@ -203,3 +203,23 @@ pub struct TypedQuery {
     /// Rows to skip.
     pub offset: u64,
 }
+
+impl ScalarFunc {
+    /// Applies the function to a non-null string, with exactly the semantics every backend
+    /// implements (ASCII-only case mapping, U+0020-only trimming, code-point length).
+    ///
+    /// ```
+    /// use roster_check::{ScalarFunc, Value};
+    /// assert_eq!(ScalarFunc::ToLower.apply("ÉCOLE Ab"), Value::Str("École ab".into()));
+    /// assert_eq!(ScalarFunc::Trim.apply(" \ta "), Value::Str("\ta".into()));
+    /// assert_eq!(ScalarFunc::Length.apply("zoë"), Value::Int(3));
+    /// ```
+    pub fn apply(self, s: &str) -> Value {
+        match self {
+            ScalarFunc::ToLower => Value::Str(s.to_ascii_lowercase()),
+            ScalarFunc::ToUpper => Value::Str(s.to_ascii_uppercase()),
+            ScalarFunc::Trim => Value::Str(s.trim_matches(' ').to_owned()),
+            ScalarFunc::Length => Value::Int(s.chars().count() as i64),
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! Lowering of the untyped AST into the typed IR.
+
+use roster_ast::{CmpOp, Expr, ExprKind, Func, Literal, Path, Projection, Query, Span, Timestamp};
+use roster_schema::{FieldId, FieldType, Schema, Value};
+
+use crate::error::{CheckError, CheckErrorKind};
+use crate::typed::{Operand, Pred, ScalarFunc, StrOp, TypedQuery, TypedSortKey, ValueType, field_value_type};
+
+/// Checker limits.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// Maximum nesting depth of the filter tree (the parsers have their own, lower limits;
+    /// this one protects library callers that build trees by hand).
+    pub max_depth: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { max_depth: 256 }
+    }
+}
+
+/// Checks a whole query against a schema: every problem is reported, not just the first.
+///
+/// ```
+/// use roster_ast::{Query};
+/// use roster_check::check;
+/// let schema = roster_schema::profiles::identity::schema();
+/// let typed = check(&Query::default(), &schema).unwrap();
+/// assert_eq!(typed.sort.len(), 1); // the primary-key tie-breaker
+/// ```
+pub fn check(query: &Query, schema: &Schema) -> Result<TypedQuery, Vec<CheckError>> {
+    check_with(query, schema, &CheckOptions::default())
+}
+
+/// [`check`] with explicit limits.
+pub fn check_with(query: &Query, schema: &Schema, opts: &CheckOptions) -> Result<TypedQuery, Vec<CheckError>> {
+    let mut cx = Checker { schema, errors: Vec::new(), max_depth: opts.max_depth };
+    let filter = match &query.filter {
+        Some(e) => cx.pred(e, 0),
+        None => Some(Pred::Const(true)),
+    };
+    let sort = cx.sort(query);
+    let projection = cx.projection(query.projection.as_ref());
+    match (filter, cx.errors.is_empty()) {
+        (Some(filter), true) => Ok(TypedQuery {
+            filter,
+            sort,
+            projection,
+            limit: query.page.limit,
+            offset: query.page.offset,
+        }),
+        _ => Err(cx.errors),
+    }
+}
+
+/// Checks a filter alone.
+pub fn check_filter(filter: &Expr, schema: &Schema) -> Result<Pred, Vec<CheckError>> {
+    let mut cx = Checker { schema, errors: Vec::new(), max_depth: CheckOptions::default().max_depth };
+    match cx.pred(filter, 0) {
+        Some(p) if cx.errors.is_empty() => Ok(p),
+        _ => Err(cx.errors),
+    }
+}
+
+/// A checked value-position expression.
+#[derive(Debug)]
+enum Val {
+    /// A typed, non-literal operand (field or function of one).
+    Typed(Operand, ValueType),
+    /// A literal, typed only once its context is known.
+    Lit(Literal),
+}
+
+struct Checker<'s> {
+    schema: &'s Schema,
+    errors: Vec<CheckError>,
+    max_depth: usize,
+}
+
+fn describe(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Literal { value: Literal::Null } => "null".into(),
+        ExprKind::Literal { value: Literal::String(_) } => "a string".into(),
+        ExprKind::Literal { value: Literal::Bool(_) } => "a boolean".into(),
+        ExprKind::Literal { value: Literal::Int(_) } => "an integer".into(),
+        ExprKind::Literal { value: Literal::Float(_) } => "a decimal number".into(),
+        ExprKind::Literal { value: Literal::Guid(_) } => "a GUID".into(),
+        ExprKind::Literal { value: Literal::DateTime(_) } => "a timestamp".into(),
+        ExprKind::Path { path } => format!("field `{path}`"),
+        ExprKind::And { .. } | ExprKind::Or { .. } | ExprKind::Not { .. } => "a logical expression".into(),
+        ExprKind::Compare { .. } | ExprKind::In { .. } => "a comparison".into(),
+        ExprKind::Call { func, .. } => format!("a call of `{}`", func.name()),
+        ExprKind::Exists { .. } => "an existence test".into(),
+        ExprKind::Regex { .. } => "a regular-expression match".into(),
+        ExprKind::Search { .. } => "a keyword search".into(),
+        ExprKind::Quantified { .. } => "an array quantifier".into(),
+    }
+}
+
+fn literal_type_name(l: &Literal) -> &'static str {
+    match l {
+        Literal::Null => "null",
+        Literal::Bool(_) => "a boolean",
+        Literal::Int(_) => "an integer",
+        Literal::Float(_) => "a decimal number",
+        Literal::String(_) => "a string",
+        Literal::Guid(_) => "a GUID",
+        Literal::DateTime(_) => "a timestamp",
+    }
+}
+
+impl Checker<'_> {
+    fn err(&mut self, span: Span, kind: CheckErrorKind) {
+        self.errors.push(CheckError { kind, span });
+    }
+
+    fn field(&mut self, path: &Path, usage: &'static str) -> Option<FieldId> {
+        let name = &path.segments[0];
+        let Some((id, field)) = self.schema.field(name) else {
+            let suggestion = self.schema.suggest(name).map(str::to_owned);
+            self.err(path.span, CheckErrorKind::UnknownField { name: path.joined("/"), suggestion });
+            return None;
+        };
+        if path.segments.len() > 1 {
+            self.err(path.span, CheckErrorKind::NoMembers { field: field.name.clone() });
+            return None;
+        }
+        let allowed = match usage {
+            "filtered on" => field.filterable,
+            "sorted by" => field.sortable,
+            _ => field.projectable,
+        };
+        if !allowed {
+            self.err(path.span, CheckErrorKind::NotAllowed { field: field.name.clone(), usage });
+            return None;
+        }
+        Some(id)
+    }
+
+    // ---- predicates -------------------------------------------------------------------
+
+    fn pred(&mut self, e: &Expr, depth: usize) -> Option<Pred> {
+        if depth > self.max_depth {
+            self.err(e.span, CheckErrorKind::TooDeep { limit: self.max_depth });
+            return None;
+        }
+        match &e.kind {
+            ExprKind::And { operands } | ExprKind::Or { operands } => {
+                let is_and = matches!(e.kind, ExprKind::And { .. });
+                let mut parts = Vec::with_capacity(operands.len());
+                let mut ok = true;
+                for o in operands {
+                    match self.pred(o, depth + 1) {
+                        Some(p) => parts.push(p),
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| junction(is_and, parts))
+            }
+            ExprKind::Not { operand } => {
+                let inner = self.pred(operand, depth + 1)?;
+                Some(match inner {
+                    Pred::Const(b) => Pred::Const(!b),
+                    Pred::Not(p) => *p,
+                    p => Pred::Not(Box::new(p)),
+                })
+            }
+            ExprKind::Compare { op, lhs, rhs } => self.compare(*op, lhs, rhs, e.span, depth),
+            ExprKind::In { lhs, list } => self.in_list(lhs, list, depth),
+            ExprKind::Call { func, args } => match func {
+                Func::Contains | Func::StartsWith | Func::EndsWith => {
+                    let op = match func {
+                        Func::Contains => StrOp::Contains,
+                        Func::StartsWith => StrOp::StartsWith,
+                        _ => StrOp::EndsWith,
+                    };
+                    self.str_test(*func, op, args, e.span, depth)
+                }
+                _ => {
+                    self.err(e.span, CheckErrorKind::NotACondition { found: describe(e) });
+                    None
+                }
+            },
+            ExprKind::Literal { value: Literal::Bool(b) } => Some(Pred::Const(*b)),
+            ExprKind::Path { path } => {
+                let id = self.field(path, "filtered on")?;
+                if matches!(self.schema.get(id).ty, FieldType::Bool) {
+                    // A bare boolean field is `field eq true` (false when null).
+                    Some(Pred::Cmp { op: CmpOp::Eq, lhs: Operand::Field(id), rhs: Operand::Literal(Value::Bool(true)) })
+                } else {
+                    self.err(e.span, CheckErrorKind::NotACondition { found: describe(e) });
+                    None
+                }
+            }
+            ExprKind::Exists { path, exists } => {
+                let id = self.field(path, "filtered on")?;
+                Some(Pred::IsNull { operand: Operand::Field(id), negated: *exists })
+            }
+            ExprKind::Literal { .. } => {
+                self.err(e.span, CheckErrorKind::NotACondition { found: describe(e) });
+                None
+            }
+            ExprKind::Regex { .. } | ExprKind::Search { .. } | ExprKind::Quantified { .. } => {
+                self.err(e.span, CheckErrorKind::Unsupported { construct: describe(e) });
+                None
+            }
+        }
+    }
+
+    fn compare(&mut self, op: CmpOp, lhs: &Expr, rhs: &Expr, span: Span, depth: usize) -> Option<Pred> {
+        if let ExprKind::Not { operand } = &lhs.kind {
+            // `not` binds tighter than comparisons: `not a eq b` is `(not a) eq b`.
+            let hint = format!("not ({operand} {} {rhs})", op.keyword());
+            self.err(lhs.span, CheckErrorKind::NotAValue { found: describe(lhs), hint: Some(hint) });
+            return None;
+        }
+        let l = self.value(lhs, depth + 1);
+        let r = self.value(rhs, depth + 1);
+        let (l, r) = (l?, r?);
+        match (l, r) {
+            (Val::Typed(a, ta), Val::Typed(b, tb)) => {
+                if !same_type(ta, tb) {
+                    self.err(span, CheckErrorKind::TypeMismatch {
+                        expected: format!("{} on both sides of `{}`", self.type_desc(ta), op.keyword()),
+                        found: format!("{} and {}", self.type_desc(ta), self.type_desc(tb)),
+                    });
+                    return None;
+                }
+                self.check_ordering(op, ta, lhs, span)?;
+                Some(Pred::Cmp { op, lhs: a, rhs: b })
+            }
+            (Val::Typed(a, ta), Val::Lit(lit)) => self.compare_lit(op, a, ta, lhs, &lit, rhs.span, span),
+            (Val::Lit(lit), Val::Typed(b, tb)) => self.compare_lit(op.flipped(), b, tb, rhs, &lit, lhs.span, span),
+            (Val::Lit(a), Val::Lit(b)) => self.compare_consts(op, &a, &b, span),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare_lit(
+        &mut self,
+        op: CmpOp,
+        operand: Operand,
+        ty: ValueType,
+        operand_expr: &Expr,
+        lit: &Literal,
+        lit_span: Span,
+        span: Span,
+    ) -> Option<Pred> {
+        self.check_ordering(op, ty, operand_expr, span)?;
+        if matches!(lit, Literal::Null) {
+            return Some(match op {
+                CmpOp::Eq => Pred::IsNull { operand, negated: false },
+                CmpOp::Ne => Pred::IsNull { operand, negated: true },
+                // A comparison with a null operand is false.
+                _ => Pred::Const(false),
+            });
+        }
+        let value = self.coerce(lit, lit_span, ty, operand_expr)?;
+        Some(Pred::Cmp { op, lhs: operand, rhs: Operand::Literal(value) })
+    }
+
+    fn compare_consts(&mut self, op: CmpOp, a: &Literal, b: &Literal, span: Span) -> Option<Pred> {
+        use std::cmp::Ordering;
+        let ord: Option<Ordering> = match (a, b) {
+            (Literal::Null, Literal::Null) => return Some(Pred::Const(op == CmpOp::Eq)),
+            (Literal::Null, _) | (_, Literal::Null) => return Some(Pred::Const(op == CmpOp::Ne)),
+            (Literal::Bool(x), Literal::Bool(y)) => Some(x.cmp(y)),
+            (Literal::Int(x), Literal::Int(y)) => Some(x.cmp(y)),
+            (Literal::Float(x), Literal::Float(y)) => x.partial_cmp(y),
+            (Literal::Int(x), Literal::Float(y)) => (*x as f64).partial_cmp(y),
+            (Literal::Float(x), Literal::Int(y)) => x.partial_cmp(&(*y as f64)),
+            (Literal::String(x), Literal::String(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+            (Literal::Guid(x), Literal::Guid(y)) => Some(x.cmp(y)),
+            (Literal::DateTime(x), Literal::DateTime(y)) => Some(x.cmp(y)),
+            _ => {
+                self.err(span, CheckErrorKind::TypeMismatch {
+                    expected: "two values of the same type".into(),
+                    found: format!("{} and {}", literal_type_name(a), literal_type_name(b)),
+                });
+                return None;
+            }
+        };
+        let Some(ord) = ord else { return Some(Pred::Const(false)) };
+        Some(Pred::Const(match op {
+            CmpOp::Eq => ord == Ordering::Equal,
+            CmpOp::Ne => ord != Ordering::Equal,
+            CmpOp::Gt => ord == Ordering::Greater,
+            CmpOp::Ge => ord != Ordering::Less,
+            CmpOp::Lt => ord == Ordering::Less,
+            CmpOp::Le => ord != Ordering::Greater,
+        }))
+    }
+
+    fn check_ordering(&mut self, op: CmpOp, ty: ValueType, operand: &Expr, span: Span) -> Option<()> {
+        if op.is_ordering() && matches!(ty, ValueType::Enum(_)) {
+            self.err(span, CheckErrorKind::OperatorNotApplicable {
+                op: op.keyword().into(),
+                operand: format!("enum {}", describe(operand)),
+                allowed: "eq, ne or in",
+            });
+            return None;
+        }
+        Some(())
+    }
+
+    fn in_list(&mut self, lhs: &Expr, list: &[Expr], depth: usize) -> Option<Pred> {
+        let l = self.value(lhs, depth + 1)?;
+        let mut values: Vec<Value> = Vec::with_capacity(list.len());
+        let mut has_null = false;
+        let mut ok = true;
+        let Val::Typed(operand, ty) = l else {
+            // A literal on the left: fold each comparison.
+            let Val::Lit(a) = l else { return None };
+            let mut any = false;
+            for item in list {
+                match &item.kind {
+                    ExprKind::Literal { value } => match self.compare_consts(CmpOp::Eq, &a, value, item.span)? {
+                        Pred::Const(b) => any |= b,
+                        _ => return None,
+                    },
+                    _ => {
+                        self.err(item.span, CheckErrorKind::TypeMismatch {
+                            expected: "a literal in the `in` list".into(),
+                            found: describe(item),
+                        });
+                        ok = false;
+                    }
+                }
+            }
+            return ok.then_some(Pred::Const(any));
+        };
+        for item in list {
+            match &item.kind {
+                ExprKind::Literal { value: Literal::Null } => has_null = true,
+                ExprKind::Literal { value } => match self.coerce(value, item.span, ty, lhs) {
+                    Some(v) => {
+                        if !values.contains(&v) {
+                            values.push(v);
+                        }
+                    }
+                    None => ok = false,
+                },
+                _ => {
+                    self.err(item.span, CheckErrorKind::TypeMismatch {
+                        expected: "a literal in the `in` list".into(),
+                        found: describe(item),
+                    });
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        // `x in (null, a)` is `x eq null or x eq a`.
+        let members = (!values.is_empty()).then(|| Pred::In { operand: operand.clone(), values });
+        Some(match (members, has_null) {
+            (Some(m), true) => Pred::Or(vec![Pred::IsNull { operand, negated: false }, m]),
+            (Some(m), false) => m,
+            (None, true) => Pred::IsNull { operand, negated: false },
+            (None, false) => Pred::Const(false),
+        })
+    }
+
+    fn str_test(&mut self, func: Func, op: StrOp, args: &[Expr], span: Span, depth: usize) -> Option<Pred> {
+        let [h, n] = args else {
+            self.err(span, CheckErrorKind::TypeMismatch {
+                expected: format!("2 arguments for `{}`", func.name()),
+                found: format!("{}", args.len()),
+            });
+            return None;
+        };
+        let hs = self.string_arg(func, h, depth);
+        let ns = self.string_arg(func, n, depth);
+        let (haystack, needle) = (hs?, ns?);
+        if let (Operand::Literal(Value::Str(a)), Operand::Literal(Value::Str(b))) = (&haystack, &needle) {
+            return Some(Pred::Const(match op {
+                StrOp::Contains => a.contains(b.as_str()),
+                StrOp::StartsWith => a.starts_with(b.as_str()),
+                StrOp::EndsWith => a.ends_with(b.as_str()),
+            }));
+        }
+        Some(Pred::StrTest { op, haystack, needle })
+    }
+
+    /// A string-typed argument of a string function: a string field, a string literal or a
+    /// string function of one.
+    fn string_arg(&mut self, func: Func, e: &Expr, depth: usize) -> Option<Operand> {
+        match self.value(e, depth + 1)? {
+            Val::Typed(op, ValueType::String) => Some(op),
+            Val::Lit(Literal::String(s)) => Some(Operand::Literal(Value::Str(s))),
+            Val::Lit(Literal::Null) => {
+                self.err(e.span, CheckErrorKind::NullArgument { func: func.name() });
+                None
+            }
+            Val::Typed(_, ty) => {
+                self.err(e.span, CheckErrorKind::OperatorNotApplicable {
+                    op: func.name().into(),
+                    operand: format!("{} ({})", describe(e), self.type_desc(ty)),
+                    allowed: "a string field or a quoted string",
+                });
+                None
+            }
+            Val::Lit(l) => {
+                self.err(e.span, CheckErrorKind::TypeMismatch {
+                    expected: format!("a string argument for `{}`", func.name()),
+                    found: literal_type_name(&l).into(),
+                });
+                None
+            }
+        }
+    }
+
+    // ---- values ----------------------------------------------------------------------
+
+    fn value(&mut self, e: &Expr, depth: usize) -> Option<Val> {
+        if depth > self.max_depth {
+            self.err(e.span, CheckErrorKind::TooDeep { limit: self.max_depth });
+            return None;
+        }
+        match &e.kind {
+            ExprKind::Literal { value } => Some(Val::Lit(value.clone())),
+            ExprKind::Path { path } => {
+                let id = self.field(path, "filtered on")?;
+                Some(Val::Typed(Operand::Field(id), field_value_type(self.schema, id)))
+            }
+            ExprKind::Call { func, args } => {
+                let f = match func {
+                    Func::ToLower => ScalarFunc::ToLower,
+                    Func::ToUpper => ScalarFunc::ToUpper,
+                    Func::Trim => ScalarFunc::Trim,
+                    Func::Length => ScalarFunc::Length,
+                    Func::Contains | Func::StartsWith | Func::EndsWith => {
+                        self.err(e.span, CheckErrorKind::NotAValue { found: describe(e), hint: None });
+                        return None;
+                    }
+                };
+                let [arg] = args.as_slice() else {
+                    self.err(e.span, CheckErrorKind::TypeMismatch {
+                        expected: format!("1 argument for `{}`", func.name()),
+                        found: format!("{}", args.len()),
+                    });
+                    return None;
+                };
+                let arg = self.string_arg(*func, arg, depth)?;
+                let ty = if f == ScalarFunc::Length { ValueType::Int } else { ValueType::String };
+                Some(match arg {
+                    // Fold constants, with the same function every backend implements.
+                    Operand::Literal(Value::Str(s)) => Val::Lit(match f.apply(&s) {
+                        Value::Int(i) => Literal::Int(i),
+                        Value::Str(s) => Literal::String(s),
+                        _ => return None,
+                    }),
+                    arg => Val::Typed(Operand::Func(f, Box::new(arg)), ty),
+                })
+            }
+            _ => {
+                self.err(e.span, CheckErrorKind::NotAValue { found: describe(e), hint: None });
+                None
+            }
+        }
+    }
+
+    fn type_desc(&self, ty: ValueType) -> String {
+        match ty {
+            ValueType::Enum(id) if usize::from(id.0) < self.schema.fields.len() => {
+                format!("enum `{}`", self.schema.get(id).name)
+            }
+            t => t.name().to_owned(),
+        }
+    }
+
+    /// Gives a literal the type its context needs.
+    fn coerce(&mut self, lit: &Literal, span: Span, ty: ValueType, context: &Expr) -> Option<Value> {
+        let mismatch = |this: &mut Self, expected: String| {
+            this.err(span, CheckErrorKind::TypeMismatch { expected, found: literal_type_name(lit).into() });
+            None
+        };
+        match (ty, lit) {
+            (ValueType::String, Literal::String(s)) => Some(Value::Str(s.clone())),
+            (ValueType::Enum(id), Literal::String(s)) => {
+                let field = self.schema.get(id);
+                let FieldType::Enum(e) = &field.ty else { return None };
+                if let Some(i) = e.lookup(s) {
+                    return Some(Value::Enum(i));
+                }
+                let kind = CheckErrorKind::InvalidEnumValue {
+                    field: field.name.clone(),
+                    value: s.clone(),
+                    valid: e.values.clone(),
+                    suggestion: e.suggest(s).map(str::to_owned),
+                };
+                self.err(span, kind);
+                None
+            }
+            (ValueType::Timestamp, Literal::DateTime(t)) => Some(Value::Timestamp(*t)),
+            (ValueType::Timestamp, Literal::String(s)) => match Timestamp::parse(s) {
+                Ok(t) => Some(Value::Timestamp(t)),
+                Err(err) => {
+                    // Point at the offending byte inside the quotes when the literal was
+                    // written without escapes; otherwise at the whole literal.
+                    let inner = Span::new(span.start + 1, span.end.saturating_sub(1));
+                    let at = if (inner.end - inner.start) as usize == s.len() {
+                        let p = inner.start + err.at as u32;
+                        Span::new(p, (p + 1).min(inner.end.max(p)))
+                    } else {
+                        span
+                    };
+                    self.err(at, CheckErrorKind::InvalidTimestamp { text: s.clone(), expected: err.expected });
+                    None
+                }
+            },
+            (ValueType::Uuid, Literal::Guid(g)) => Some(Value::Uuid(*g)),
+            (ValueType::Uuid, Literal::String(s)) => match roster_ast::parse_guid(s) {
+                Some(g) => Some(Value::Uuid(g)),
+                None => {
+                    self.err(span, CheckErrorKind::InvalidUuid { text: s.clone() });
+                    None
+                }
+            },
+            (ValueType::Int, Literal::Int(i)) => Some(Value::Int(*i)),
+            (ValueType::Int, Literal::Float(x)) => {
+                if x.fract() == 0.0 && *x >= -9.2e18 && *x <= 9.2e18 {
+                    Some(Value::Int(*x as i64))
+                } else {
+                    self.err(span, CheckErrorKind::InvalidNumber {
+                        reason: format!("`{x:?}` is not an integer, and {} is an integer", describe(context)),
+                    });
+                    None
+                }
+            }
+            (ValueType::Bool, Literal::Bool(b)) => Some(Value::Bool(*b)),
+            (ty, _) => {
+                let want = match ty {
+                    ValueType::String => format!("a quoted string to compare with {}", describe(context)),
+                    ValueType::Enum(_) => format!("a quoted enum value to compare with {}", describe(context)),
+                    ValueType::Timestamp => format!("a timestamp to compare with {}", describe(context)),
+                    ValueType::Uuid => format!("a UUID to compare with {}", describe(context)),
+                    ValueType::Int => format!("an integer to compare with {}", describe(context)),
+                    ValueType::Bool => format!("true or false to compare with {}", describe(context)),
+                };
+                mismatch(self, want)
+            }
+        }
+    }
+
+    // ---- sort and projection -----------------------------------------------------------
+
+    fn sort(&mut self, q: &Query) -> Vec<TypedSortKey> {
+        let mut keys: Vec<TypedSortKey> = Vec::with_capacity(q.sort.len() + 1);
+        for k in &q.sort {
+            let Some(field) = self.field(&k.path, "sorted by") else { continue };
+            if keys.iter().any(|x| x.field == field) {
+                self.err(k.span, CheckErrorKind::DuplicateSortKey { field: self.schema.get(field).name.clone() });
+                continue;
+            }
+            keys.push(TypedSortKey { field, direction: k.direction });
+        }
+        let pk = self.schema.primary_key;
+        if !keys.iter().any(|k| k.field == pk) {
+            keys.push(TypedSortKey { field: pk, direction: roster_ast::Direction::Asc });
+        }
+        keys
+    }
+
+    fn projection(&mut self, p: Option<&Projection>) -> Vec<FieldId> {
+        let all = || self.schema.ids().filter(|id| self.schema.get(*id).projectable);
+        match p {
+            None => all().collect(),
+            Some(Projection::Include(paths)) => {
+                let mut out = Vec::new();
+                for path in paths {
+                    if let Some(id) = self.field(path, "returned") {
+                        if !out.contains(&id) {
+                            out.push(id);
+                        }
+                    }
+                }
+                out
+            }
+            Some(Projection::Exclude(paths)) => {
+                let excluded: Vec<FieldId> = paths.iter().filter_map(|p| self.field(p, "returned")).collect();
+                let all: Vec<FieldId> = all().collect();
+                all.into_iter().filter(|id| !excluded.contains(id)).collect()
+            }
+        }
+    }
+}
+
+fn same_type(a: ValueType, b: ValueType) -> bool {
+    match (a, b) {
+        (ValueType::Enum(x), ValueType::Enum(y)) => x == y,
+        (a, b) => a == b,
+    }
+}
+
+/// Builds a Kleene conjunction or disjunction: flattens nested ones of the same kind, drops
+/// neutral constants and short-circuits on absorbing ones (`false and null` is false).
+fn junction(is_and: bool, parts: Vec<Pred>) -> Pred {
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p {
+            Pred::Const(b) if b == is_and => {}
+            Pred::Const(b) => return Pred::Const(b),
+            Pred::And(inner) if is_and => out.extend(inner),
+            Pred::Or(inner) if !is_and => out.extend(inner),
+            p => out.push(p),
+        }
+    }
+    match out.len() {
+        0 => Pred::Const(is_and),
+        1 => out.pop().unwrap_or(Pred::Const(is_and)),
+        _ if is_and => Pred::And(out),
+        _ => Pred::Or(out),
+    }
+}
