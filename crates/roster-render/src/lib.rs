@@ -116,6 +116,63 @@ pub fn write_json_array<'a>(
     out.write_all(b"\n]\n")
 }
 
+/// Streams records as CSV (RFC 4180 quoting by the `csv` crate): a header row of the field
+/// names, then one row per record; null is an empty cell, timestamps are RFC 3339 UTC.
+pub struct CsvWriter<'s, W: Write> {
+    out: csv::Writer<W>,
+    schema: &'s Schema,
+    fields: Vec<FieldId>,
+    row: Vec<String>,
+}
+
+impl<W: Write> std::fmt::Debug for CsvWriter<'_, W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvWriter").field("fields", &self.fields).finish_non_exhaustive()
+    }
+}
+
+impl<'s, W: Write> CsvWriter<'s, W> {
+    /// Writes the header row.
+    pub fn new(out: W, schema: &'s Schema, fields: &[FieldId]) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record(fields.iter().map(|id| schema.get(*id).name.as_str()))?;
+        Ok(CsvWriter { out, schema, fields: fields.to_vec(), row: Vec::with_capacity(fields.len()) })
+    }
+
+    /// Writes one record.
+    pub fn write(&mut self, r: &Record) -> io::Result<()> {
+        self.row.clear();
+        for id in &self.fields {
+            let v = roster_schema::encode_value(&self.schema.get(*id).ty, r.get(*id));
+            self.row.push(match v {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+        }
+        Ok(self.out.write_record(&self.row)?)
+    }
+
+    /// Flushes everything written.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes records as CSV with a header row (see [`CsvWriter`]).
+pub fn write_csv<'a>(
+    out: &mut impl Write,
+    schema: &Schema,
+    fields: &[FieldId],
+    records: impl IntoIterator<Item = &'a Record>,
+) -> io::Result<()> {
+    let mut w = CsvWriter::new(out, schema, fields)?;
+    for r in records {
+        w.write(r)?;
+    }
+    w.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
