@@ -30,9 +30,11 @@
 
 mod check;
 mod error;
+mod print;
 pub mod typed;
 
 pub use check::{CheckOptions, check, check_filter, check_with};
 pub use error::{CheckError, CheckErrorKind};
+pub use print::{filter_to_odata, sort_to_odata};
 pub use roster_schema::{FieldId, Schema, Value};
 pub use typed::*;
