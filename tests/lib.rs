@@ -1,0 +1,63 @@
+//! Shared helpers of the workspace-level tests.
+#![forbid(unsafe_code)]
+
+use std::fmt::Write;
+
+use roster_ast::{Expr, ExprKind};
+
+/// A compact S-expression of an AST, with each node's span (`@start..end`) when `spans`:
+/// small enough to review in a snapshot, precise enough to catch any change of shape.
+pub fn sexpr(e: &Expr, spans: bool) -> String {
+    let mut out = String::new();
+    write_sexpr(e, spans, &mut out);
+    out
+}
+
+fn write_sexpr(e: &Expr, spans: bool, out: &mut String) {
+    let at = |out: &mut String| {
+        if spans {
+            let _ = write!(out, "@{}..{}", e.span.start, e.span.end);
+        }
+    };
+    match &e.kind {
+        ExprKind::Literal { value } => {
+            let _ = write!(out, "{value:?}");
+            at(out);
+        }
+        ExprKind::Path { path } => {
+            out.push_str(&path.joined("/"));
+            at(out);
+        }
+        kind => {
+            out.push('(');
+            let head = match kind {
+                ExprKind::And { .. } => "and".to_owned(),
+                ExprKind::Or { .. } => "or".to_owned(),
+                ExprKind::Not { .. } => "not".to_owned(),
+                ExprKind::Compare { op, .. } => op.keyword().to_owned(),
+                ExprKind::In { .. } => "in".to_owned(),
+                ExprKind::Call { func, .. } => func.name().to_owned(),
+                other => format!("{other:?}"),
+            };
+            out.push_str(&head);
+            at(out);
+            for c in e.children() {
+                out.push(' ');
+                write_sexpr(c, spans, out);
+            }
+            out.push(')');
+        }
+    }
+}
+
+/// The lines of a case file: `name | text`, skipping blank lines and `#` comments.
+pub fn read_cases(path: &std::path::Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (name, body) = l.split_once(" | ").unwrap_or_else(|| panic!("case line without ` | `: {l}"));
+            (name.trim().to_owned(), body.to_owned())
+        })
+        .collect()
+}
