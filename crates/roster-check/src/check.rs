@@ -571,10 +571,10 @@ impl Checker<'_> {
             Some(Projection::Include(paths)) => {
                 let mut out = Vec::new();
                 for path in paths {
-                    if let Some(id) = self.field(path, "returned") {
-                        if !out.contains(&id) {
-                            out.push(id);
-                        }
+                    if let Some(id) = self.field(path, "returned")
+                        && !out.contains(&id)
+                    {
+                        out.push(id);
                     }
                 }
                 out

@@ -1,0 +1,157 @@
+//! [`Plan`]: a typed query compiled once, run over any [`Table`] of its schema.
+
+use roster_check::TypedQuery;
+use roster_schema::{FieldId, Record, Schema};
+
+use crate::EvalError;
+use crate::bits::{CHUNK, Tri, WORDS, Words, for_each_set, prefix};
+use crate::pred::{self, Node};
+use crate::sort::{Method, Sorter};
+use crate::table::Table;
+
+/// A compiled query: filter kernels, sort keys, paging and projection.
+///
+/// Cheap to run many times over many tables; build it with [`compile`].
+#[derive(Debug, Clone)]
+pub struct Plan {
+    schema: Schema,
+    pub(crate) filter: Node,
+    sorter: Sorter,
+    projection: Vec<FieldId>,
+    limit: Option<u64>,
+    offset: u64,
+}
+
+/// Compiles `query`, checked against `schema`, into a [`Plan`].
+///
+/// # Panics
+///
+/// When `query` names a field `schema` does not have (it was checked against another schema).
+pub fn compile(schema: &Schema, query: &TypedQuery) -> Plan {
+    Plan {
+        schema: schema.clone(),
+        filter: pred::compile(schema, &query.filter),
+        sorter: Sorter::new(schema, &query.sort),
+        projection: query.projection.clone(),
+        limit: query.limit,
+        offset: query.offset,
+    }
+}
+
+impl Plan {
+    /// The number of rows of `t` the filter selects (is true for), ignoring limit and offset.
+    ///
+    /// # Panics
+    ///
+    /// When `t` was built for a schema other than the plan's (see [`Plan::check_table`]).
+    pub fn count(&self, t: &Table) -> usize {
+        self.assert_table(t);
+        match self.filter {
+            Node::Const(true) => t.len(),
+            Node::Const(false) => 0,
+            _ => {
+                let mut count = 0;
+                self.scan(t, |_, selected| {
+                    count += selected
+                        .iter()
+                        .map(|w| w.count_ones() as usize)
+                        .sum::<usize>()
+                });
+                count
+            }
+        }
+    }
+
+    /// The rows of `t` the filter selects, in table order, before sorting and paging.
+    ///
+    /// # Panics
+    ///
+    /// When `t` was built for a schema other than the plan's (see [`Plan::check_table`]).
+    pub fn matching(&self, t: &Table) -> Vec<usize> {
+        self.assert_table(t);
+        match self.filter {
+            Node::Const(true) => (0..t.len()).collect(),
+            Node::Const(false) => Vec::new(),
+            _ => {
+                let mut rows = Vec::new();
+                self.scan(t, |start, selected| {
+                    for_each_set(selected, |i| rows.push(start + i))
+                });
+                rows
+            }
+        }
+    }
+
+    /// The selected rows of `t` in result order: sorted, then `offset` skipped and at most
+    /// `limit` kept. When the page ends well before the last match, only its rows are sorted.
+    ///
+    /// # Panics
+    ///
+    /// When `t` was built for a schema other than the plan's (see [`Plan::check_table`]).
+    pub fn rows(&self, t: &Table) -> Vec<usize> {
+        self.rows_with(t, Method::Auto)
+    }
+
+    pub(crate) fn rows_with(&self, t: &Table, method: Method) -> Vec<usize> {
+        if self.limit == Some(0) {
+            self.assert_table(t);
+            return Vec::new();
+        }
+        let rows = self.matching(t);
+        self.sorter.page(t, &rows, self.offset, self.limit, method)
+    }
+
+    /// [`Plan::rows`] as records holding the projected fields (the others are
+    /// [`Value::Null`](roster_schema::Value::Null)).
+    ///
+    /// # Panics
+    ///
+    /// When `t` was built for a schema other than the plan's (see [`Plan::check_table`]).
+    pub fn records(&self, t: &Table) -> Vec<Record> {
+        self.rows(t)
+            .into_iter()
+            .map(|row| t.record(row, &self.projection))
+            .collect()
+    }
+
+    /// The projected fields, in output order.
+    pub fn projection(&self) -> &[FieldId] {
+        &self.projection
+    }
+
+    /// Whether the plan may run over `t`: `t` must be built for a schema equal to the plan's.
+    pub fn check_table(&self, t: &Table) -> Result<(), EvalError> {
+        if *t.schema() == self.schema {
+            Ok(())
+        } else {
+            Err(EvalError::SchemaMismatch {
+                plan: self.schema.name.clone(),
+                table: t.schema().name.clone(),
+            })
+        }
+    }
+
+    fn assert_table(&self, t: &Table) {
+        let result = self.check_table(t);
+        assert!(
+            result.is_ok(),
+            "{}",
+            result.map_or_else(|e| e.to_string(), |()| String::new())
+        );
+    }
+
+    /// Runs the filter chunk by chunk, passing each chunk's start row and its selected rows.
+    fn scan(&self, t: &Table, mut on_chunk: impl FnMut(usize, &Words)) {
+        let mut out = Tri::NULL;
+        for start in (0..t.len()).step_by(CHUNK) {
+            let n = CHUNK.min(t.len() - start);
+            let active = prefix(n);
+            self.filter.eval(t, start, n, &active, &mut out);
+            let mut selected = [0; WORDS];
+            for ((s, t), a) in selected.iter_mut().zip(&out.t).zip(&active) {
+                *s = t & a;
+            }
+            on_chunk(start, &selected);
+        }
+    }
+}
