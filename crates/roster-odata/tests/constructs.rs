@@ -1,0 +1,315 @@
+//! Each construct of the grammar: literals, paths, calls, `in`, `not`, `and`/`or`,
+//! precedence, case-insensitivity, white space, word boundaries and spans.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{parse, tree};
+use roster_ast::time::Timestamp;
+use roster_ast::{CmpOp, Expr, ExprKind, Func, Literal, Span};
+
+/// The right-hand literal of `a eq <literal>`.
+fn rhs_literal(literal: &str) -> Literal {
+    let text = format!("a eq {literal}");
+    match &parse(&text).kind {
+        ExprKind::Compare { rhs, .. } => match &rhs.kind {
+            ExprKind::Literal { value } => value.clone(),
+            other => panic!("{text}: not a literal: {other:?}"),
+        },
+        other => panic!("{text}: not a comparison: {other:?}"),
+    }
+}
+
+fn ts(s: &str) -> Literal {
+    Literal::DateTime(Timestamp::parse(s).unwrap())
+}
+
+#[test]
+fn seed_examples() {
+    assert_eq!(
+        tree("id eq '7600415a-8876-5722-9f3c-b0fd11112283'"),
+        r#"(eq id "7600415a-8876-5722-9f3c-b0fd11112283")"#
+    );
+    assert_eq!(tree("username eq 'user@example.com'"), r#"(eq username "user@example.com")"#);
+    assert_eq!(tree("userStatus ne 'UNVERIFIED'"), r#"(ne userStatus "UNVERIFIED")"#);
+    assert_eq!(tree("createdAt gt '2020-09-21T14:19:09.769747'"), r#"(gt createdAt "2020-09-21T14:19:09.769747")"#);
+    assert_eq!(tree("lastLogin lt '2020-09-21T14:19:09.769747'"), r#"(lt lastLogin "2020-09-21T14:19:09.769747")"#);
+}
+
+#[test]
+fn keyword_literals() {
+    assert_eq!(rhs_literal("null"), Literal::Null);
+    assert_eq!(rhs_literal("true"), Literal::Bool(true));
+    assert_eq!(rhs_literal("false"), Literal::Bool(false));
+    assert_eq!(rhs_literal("Null"), Literal::Null);
+    assert_eq!(rhs_literal("TRUE"), Literal::Bool(true));
+    assert_eq!(rhs_literal("fAlSe"), Literal::Bool(false));
+}
+
+#[test]
+fn integers() {
+    assert_eq!(rhs_literal("0"), Literal::Int(0));
+    assert_eq!(rhs_literal("42"), Literal::Int(42));
+    assert_eq!(rhs_literal("-42"), Literal::Int(-42));
+    assert_eq!(rhs_literal("+42"), Literal::Int(42));
+    assert_eq!(rhs_literal("007"), Literal::Int(7));
+    assert_eq!(rhs_literal("9223372036854775807"), Literal::Int(i64::MAX));
+    assert_eq!(rhs_literal("-9223372036854775808"), Literal::Int(i64::MIN));
+}
+
+#[test]
+fn integers_out_of_range_become_floats() {
+    assert_eq!(rhs_literal("9223372036854775808"), Literal::Float(9.223_372_036_854_776e18));
+    assert_eq!(rhs_literal("-99999999999999999999"), Literal::Float(-1e20));
+}
+
+#[test]
+fn decimals_and_floats() {
+    assert_eq!(rhs_literal("1.5"), Literal::Float(1.5));
+    assert_eq!(rhs_literal("-2.5e-3"), Literal::Float(-2.5e-3));
+    assert_eq!(rhs_literal("1e20"), Literal::Float(1e20));
+    assert_eq!(rhs_literal("1E+2"), Literal::Float(100.0));
+    assert_eq!(rhs_literal("3.0"), Literal::Float(3.0));
+    assert_eq!(rhs_literal("1.7976931348623157e308"), Literal::Float(f64::MAX));
+}
+
+#[test]
+fn strings() {
+    assert_eq!(rhs_literal("'plain'"), Literal::String("plain".into()));
+    assert_eq!(rhs_literal("''"), Literal::String(String::new()));
+    assert_eq!(rhs_literal("'O''Brien'"), Literal::String("O'Brien".into()));
+    assert_eq!(rhs_literal("''''''"), Literal::String("''".into()));
+    assert_eq!(rhs_literal("'a\nb\tc'"), Literal::String("a\nb\tc".into()));
+    assert_eq!(rhs_literal("'東京 😀 \"q\"'"), Literal::String("東京 😀 \"q\"".into()));
+    assert_eq!(rhs_literal("'and or not eq ('"), Literal::String("and or not eq (".into()));
+}
+
+#[test]
+fn guids_without_quotes() {
+    let g = 0x7600415a_8876_5722_9f3c_b0fd11112283;
+    assert_eq!(rhs_literal("7600415a-8876-5722-9f3c-b0fd11112283"), Literal::Guid(g));
+    assert_eq!(rhs_literal("7600415A-8876-5722-9F3C-B0FD11112283"), Literal::Guid(g));
+    // A GUID may start with letters; it is still not an identifier.
+    assert_eq!(
+        rhs_literal("abcdef01-2345-6789-abcd-ef0123456789"),
+        Literal::Guid(0xabcdef01_2345_6789_abcd_ef0123456789)
+    );
+    assert_eq!(
+        tree("id in (abcdef01-2345-6789-abcd-ef0123456789, 00000000-0000-0000-0000-00000000000a)"),
+        "(in id abcdef01-2345-6789-abcd-ef0123456789 00000000-0000-0000-0000-00000000000a)"
+    );
+}
+
+#[test]
+fn date_times_without_quotes() {
+    assert_eq!(rhs_literal("2020-09-21T14:19:09.769747Z"), ts("2020-09-21T14:19:09.769747Z"));
+    assert_eq!(rhs_literal("2021-05-06T10:50:35+05:30"), ts("2021-05-06T05:20:35Z"));
+    assert_eq!(rhs_literal("2021-05-06T10:50:35-0800"), ts("2021-05-06T18:50:35Z"));
+    assert_eq!(rhs_literal("2020-09-21"), ts("2020-09-21T00:00:00Z"));
+    assert_eq!(rhs_literal("2020-09-21T14:19"), ts("2020-09-21T14:19:00Z"));
+    assert_eq!(rhs_literal("2020-09-21t14:19:09z"), ts("2020-09-21T14:19:09Z"));
+    assert_eq!(
+        tree("createdAt gt 2020-09-21T14:19:09Z and id eq 1"),
+        "(and (gt createdAt 2020-09-21T14:19:09Z) (eq id 1))"
+    );
+}
+
+#[test]
+fn member_paths() {
+    let e = parse("emails/address eq 'a'");
+    let ExprKind::Compare { lhs, .. } = &e.kind else { panic!() };
+    let ExprKind::Path { path } = &lhs.kind else { panic!() };
+    assert_eq!(path.segments, ["emails", "address"]);
+    assert_eq!(path.span, Span::new(0, 14));
+    assert_eq!(tree("größe gt 1"), "(gt größe 1)");
+    assert_eq!(tree("_a1/B_2/c eq 1"), "(eq _a1/B_2/c 1)");
+    // Reserved words are only reserved as the first segment.
+    assert_eq!(tree("a/in/null eq 1"), "(eq a/in/null 1)");
+}
+
+#[test]
+fn a_lone_value_is_a_filter() {
+    // Whether it is a condition is the checker's business.
+    assert_eq!(tree("username"), "username");
+    assert_eq!(tree("true"), "true");
+    assert_eq!(tree("'x'"), r#""x""#);
+}
+
+#[test]
+fn function_calls() {
+    assert_eq!(tree("contains(username, 'x')"), r#"(contains username "x")"#);
+    assert_eq!(tree("startswith(username,'a')"), r#"(startswith username "a")"#);
+    assert_eq!(tree("endswith( username , 'a' )"), r#"(endswith username "a")"#);
+    assert_eq!(tree("length(username) gt 3"), "(gt (length username) 3)");
+    assert_eq!(tree("toupper(trim(tolower(username))) eq 'A'"), r#"(eq (toupper (trim (tolower username))) "A")"#);
+    // Arguments are expressions.
+    assert_eq!(tree("tolower(a eq 1 or b)"), "(tolower (or (eq a 1) b))");
+    let e = parse("contains(a, 'b')");
+    assert!(matches!(&e.kind, ExprKind::Call { func: Func::Contains, args } if args.len() == 2));
+}
+
+#[test]
+fn function_names_any_case() {
+    assert_eq!(tree("CONTAINS(username, 'x')"), r#"(contains username "x")"#);
+    assert_eq!(tree("StartsWith(username, 'x')"), r#"(startswith username "x")"#);
+    assert_eq!(tree("ToLower(username) eq 'x'"), r#"(eq (tolower username) "x")"#);
+}
+
+#[test]
+fn in_lists() {
+    assert_eq!(tree("userStatus in ('VERIFIED', 'BLOCKED')"), r#"(in userStatus "VERIFIED" "BLOCKED")"#);
+    assert_eq!(tree("a in (1)"), "(in a 1)");
+    assert_eq!(tree("a IN(1,2 , 3)"), "(in a 1 2 3)");
+    assert_eq!(tree("a in ( null , b )"), "(in a null b)");
+    // Elements are expressions.
+    assert_eq!(tree("a in (b eq 1, not c)"), "(in a (eq b 1) (not c))");
+    assert_eq!(tree("a in ((1))"), "(in a 1)");
+}
+
+#[test]
+fn not() {
+    assert_eq!(tree("not a"), "(not a)");
+    assert_eq!(tree("not (a eq 1)"), "(not (eq a 1))");
+    assert_eq!(tree("not(a eq 1)"), "(not (eq a 1))");
+    assert_eq!(tree("not not a"), "(not (not a))");
+    assert_eq!(tree("NOT contains(a, 'b')"), r#"(not (contains a "b"))"#);
+    assert_eq!(tree("not'x'"), r#"(not "x")"#);
+}
+
+#[test]
+fn and_or_chains_are_one_node() {
+    assert_eq!(tree("a and b and c"), "(and a b c)");
+    assert_eq!(tree("a or b or c or d"), "(or a b c d)");
+    let e = parse("a eq 1 and b eq 2 and c eq 3");
+    let ExprKind::And { operands } = &e.kind else { panic!() };
+    assert_eq!(operands.len(), 3);
+}
+
+#[test]
+fn parentheses_keep_nesting() {
+    assert_eq!(tree("(a and b) and c"), "(and (and a b) c)");
+    assert_eq!(tree("a and (b and c)"), "(and a (and b c))");
+    assert_eq!(tree("(a or b) or (c or d)"), "(or (or a b) (or c d))");
+    assert_eq!(tree("((a))"), "a");
+}
+
+#[test]
+fn precedence() {
+    // and binds tighter than or.
+    assert_eq!(tree("a or b and c"), "(or a (and b c))");
+    assert_eq!(tree("a and b or c"), "(or (and a b) c)");
+    assert_eq!(tree("a eq 1 or b eq 2 and c eq 3"), "(or (eq a 1) (and (eq b 2) (eq c 3)))");
+    // Comparisons bind tighter than and.
+    assert_eq!(tree("a eq 1 and b ne 2"), "(and (eq a 1) (ne b 2))");
+    // not binds tighter than comparisons: `not a eq b` is `(not a) eq b`.
+    assert_eq!(tree("not a eq b"), "(eq (not a) b)");
+    assert_eq!(tree("not a in (1, 2)"), "(in (not a) 1 2)");
+    assert_eq!(tree("a eq not b"), "(eq a (not b))");
+    assert_eq!(tree("not a and b"), "(and (not a) b)");
+    // Comparisons are left-associative, `in` included.
+    assert_eq!(tree("a eq b eq c"), "(eq (eq a b) c)");
+    assert_eq!(tree("a lt b ge c"), "(ge (lt a b) c)");
+    assert_eq!(tree("a in (1) eq true"), "(eq (in a 1) true)");
+    assert_eq!(tree("a eq b in (true)"), "(in (eq a b) true)");
+    // Parentheses override.
+    assert_eq!(tree("a eq (b eq c)"), "(eq a (eq b c))");
+    assert_eq!(tree("(a or b) and c"), "(and (or a b) c)");
+    assert_eq!(tree("not (a eq b)"), "(not (eq a b))");
+}
+
+#[test]
+fn every_comparison_operator() {
+    for op in CmpOp::ALL {
+        let text = format!("a {} 1", op.keyword());
+        let e = parse(&text);
+        assert!(matches!(e.kind, ExprKind::Compare { op: o, .. } if o == op), "{text}");
+        let upper = format!("a {} 1", op.keyword().to_uppercase());
+        assert_eq!(common::unspanned(&parse(&upper)), common::unspanned(&e));
+    }
+}
+
+#[test]
+fn operators_any_case() {
+    assert_eq!(
+        tree("userStatus EQ 'VERIFIED' AND NOT (createdAt Gt 2020-01-01T00:00:00Z)"),
+        r#"(and (eq userStatus "VERIFIED") (not (gt createdAt 2020-01-01T00:00:00Z)))"#
+    );
+    assert_eq!(tree("a Eq 1 oR b nE 2"), "(or (eq a 1) (ne b 2))");
+    assert_eq!(tree("a In (1)"), "(in a 1)");
+}
+
+#[test]
+fn white_space() {
+    assert_eq!(tree("(a eq 1)and(b eq 2)"), "(and (eq a 1) (eq b 2))");
+    assert_eq!(tree("username eq'x'"), r#"(eq username "x")"#);
+    assert_eq!(tree("'x'eq username"), r#"(eq "x" username)"#);
+    assert_eq!(tree(" \t\r\n a \n eq\t1 \n"), "(eq a 1)");
+    assert_eq!(tree("a eq 1\nand\nb eq 2"), "(and (eq a 1) (eq b 2))");
+    assert_eq!(tree("( a eq 1 )"), "(eq a 1)");
+    assert_eq!(tree("contains( a ,'b' )"), r#"(contains a "b")"#);
+}
+
+#[test]
+fn keywords_need_word_boundaries() {
+    assert_eq!(tree("aeqb"), "aeqb");
+    assert_eq!(tree("notx eq 1"), "(eq notx 1)");
+    assert_eq!(tree("andy eq 1 and orson eq 2"), "(and (eq andy 1) (eq orson 2))");
+    assert_eq!(tree("nullable eq true_"), "(eq nullable true_)");
+    assert_eq!(tree("a eq b and c"), "(and (eq a b) c)");
+    assert!(roster_odata::parse_filter("a eq b andc").is_err());
+}
+
+#[test]
+fn spans_of_leaves_and_nodes() {
+    let text = "username eq 'x'";
+    let e = parse(text);
+    assert_eq!(e.span, Span::new(0, 15));
+    let ExprKind::Compare { lhs, rhs, .. } = &e.kind else { panic!() };
+    assert_eq!(lhs.span, Span::new(0, 8));
+    assert_eq!(rhs.span, Span::new(12, 15));
+
+    let e = parse("contains(a, 'b') and x in (1, 2)");
+    assert_eq!(e.span, Span::new(0, 32));
+    let kids = e.children();
+    assert_eq!(kids[0].span, Span::new(0, 16));
+    assert_eq!(kids[1].span, Span::new(21, 32));
+    assert_eq!(kids[1].children()[2].span, Span::new(30, 31));
+
+    let e = parse("not  a");
+    assert_eq!(e.span, Span::new(0, 6));
+    assert_eq!(e.children()[0].span, Span::new(5, 6));
+}
+
+#[test]
+fn spans_around_parentheses() {
+    // The node inside parentheses spans its own text; its parent spans the parentheses.
+    let e = parse("(a eq 1) and b");
+    assert_eq!(e.span, Span::new(0, 14));
+    assert_eq!(e.children()[0].span, Span::new(1, 7));
+    let e = parse("not ((a))");
+    assert_eq!(e.span, Span::new(0, 9));
+    assert_eq!(e.children()[0].span, Span::new(6, 7));
+    let e = parse("x eq (y)");
+    assert_eq!(e.span, Span::new(0, 8));
+    assert_eq!(e.children()[1].span, Span::new(6, 7));
+    // A parenthesised root spans what is inside.
+    let e = parse(" (a eq 1) ");
+    assert_eq!(e.span, Span::new(2, 8));
+}
+
+#[test]
+fn span_invariants_on_the_corpus() {
+    for text in common::corpus() {
+        common::assert_spans(&parse(&text), &text);
+    }
+}
+
+#[test]
+fn deep_trees_drop_without_recursion() {
+    // A tree built by hand, deeper than any the parser returns, still drops.
+    let mut e = Expr::literal(Literal::Null, Span::default());
+    for _ in 0..100_000 {
+        e = Expr::new(ExprKind::Not { operand: Box::new(e) }, Span::default());
+    }
+    drop(e);
+}

@@ -1,0 +1,58 @@
+//! `$orderby`: fields, directions (case-insensitive, `asc` by default), spans and errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use roster_ast::{Diagnostic, Direction, Span};
+use roster_odata::parse_orderby;
+
+fn keys(text: &str) -> Vec<(String, Direction, Span)> {
+    parse_orderby(text)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .into_iter()
+        .map(|k| (k.path.joined("/"), k.direction, k.span))
+        .collect()
+}
+
+#[test]
+fn fields_and_directions() {
+    assert_eq!(
+        keys("createdAt desc, id"),
+        [("createdAt".into(), Direction::Desc, Span::new(0, 14)), ("id".into(), Direction::Asc, Span::new(16, 18)),]
+    );
+    assert_eq!(keys("username")[0].1, Direction::Asc);
+    assert_eq!(keys("username asc")[0].1, Direction::Asc);
+    assert_eq!(keys("username ASC")[0].1, Direction::Asc);
+    assert_eq!(keys("username Desc")[0].1, Direction::Desc);
+    assert_eq!(keys("  a/b  desc ,c,d asc  ")[0], ("a/b".into(), Direction::Desc, Span::new(2, 11)));
+    assert_eq!(keys("a,b,c").len(), 3);
+    assert_eq!(keys("a\tdesc")[0].1, Direction::Desc);
+}
+
+#[test]
+fn sort_keys_print_back() {
+    let printed: Vec<String> = parse_orderby("createdAt DESC, id").unwrap().iter().map(ToString::to_string).collect();
+    assert_eq!(printed, ["createdAt desc", "id asc"]);
+}
+
+fn err(text: &str) -> (String, &'static str, Span) {
+    let e = parse_orderby(text).unwrap_err();
+    assert!(e.span.end as usize <= text.len());
+    (e.to_string(), e.code(), e.span)
+}
+
+#[test]
+fn errors() {
+    assert_eq!(err(""), ("expected a field name, found end of input".into(), "syntax", Span::new(0, 0)));
+    assert_eq!(err("a,"), ("expected a field name, found end of input".into(), "syntax", Span::new(2, 2)));
+    assert_eq!(
+        err("createdAt down"),
+        ("expected `asc`, `desc`, `,` or end of input, found `down`".into(), "syntax", Span::new(10, 14))
+    );
+    assert_eq!(
+        err("createdAt desc id"),
+        ("expected `,` or end of input, found `id`".into(), "syntax", Span::new(15, 17))
+    );
+    assert_eq!(err("1 desc").2, Span::new(0, 1));
+    assert_eq!(err("a/ desc").0, "expected a field name, found white space");
+    let long = "a".repeat(70_000);
+    assert_eq!(err(&long).1, "input-too-long");
+}
