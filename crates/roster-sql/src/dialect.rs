@@ -1,0 +1,256 @@
+//! What differs between the SQL backends, and nothing else: one small capability trait,
+//! [`Dialect`], implemented once per [`Backend`]. The compiler ([`crate::compile`]) and the
+//! DDL generator ask it; they never test which backend they are compiling for.
+
+use sea_query::{
+    Alias, Expr, ExprTrait, Func, IndexCreateStatement, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder,
+    SelectStatement, SqliteQueryBuilder, TableCreateStatement, Value, Values,
+};
+
+use roster_schema::FieldType;
+
+use crate::Backend;
+
+/// The per-backend pieces of the compiler and of the DDL.
+pub(crate) trait Dialect {
+    /// Renders a query with this backend's quoting and placeholders.
+    fn build_select(&self, stmt: &SelectStatement) -> (String, Values);
+    /// Renders an insert with this backend's quoting and placeholders.
+    fn build_insert(&self, stmt: &InsertStatement) -> (String, Values);
+    /// Renders a `CREATE TABLE`.
+    fn build_table(&self, stmt: &TableCreateStatement) -> String;
+    /// Renders a `CREATE INDEX`.
+    fn build_index(&self, stmt: &IndexCreateStatement) -> String;
+
+    /// The column type (with its collation, for text) that stores a field of type `ty`.
+    fn column_type(&self, ty: &FieldType) -> &'static str;
+    /// Options written after the closing parenthesis of `CREATE TABLE`.
+    fn table_options(&self) -> Option<&'static str> {
+        None
+    }
+    /// Whether secondary indexes are declared inside `CREATE TABLE` (the backend has no
+    /// `CREATE INDEX IF NOT EXISTS`) rather than as separate statements.
+    fn inline_indexes(&self) -> bool {
+        false
+    }
+
+    /// Whether `ORDER BY` needs an explicit `NULLS FIRST` (ascending) / `NULLS LAST`
+    /// (descending) to sort nulls as Roster does; `false` when that is the default.
+    fn explicit_null_order(&self) -> bool;
+
+    /// ASCII-only lower-casing of a string expression.
+    fn to_lower(&self, e: Expr) -> Expr;
+    /// ASCII-only upper-casing of a string expression.
+    fn to_upper(&self, e: Expr) -> Expr;
+    /// The number of code points of a string expression, as a 64-bit integer.
+    fn char_length(&self, e: Expr) -> Expr;
+    /// `needle` occurs in `haystack`; null if either is null; case- and code-point-exact.
+    fn contains(&self, haystack: Expr, needle: Expr) -> Expr;
+    /// `haystack` starts with `needle`; null if either is null.
+    fn starts_with(&self, haystack: Expr, needle: Expr) -> Expr;
+    /// `haystack` ends with `needle`; null if either is null.
+    fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr;
+}
+
+/// The dialect of a backend.
+pub(crate) fn dialect(backend: Backend) -> &'static dyn Dialect {
+    match backend {
+        Backend::Postgres => &Postgres,
+        Backend::Sqlite => &Sqlite,
+        Backend::MySql => &MySql,
+    }
+}
+
+/// An integer written into the SQL text (a constant of the compiler, never input).
+fn int(i: i32) -> Expr {
+    Expr::Constant(Value::Int(Some(i)))
+}
+
+/// `f(args…)` for a function name of the compiler's own.
+fn call(name: &'static str, args: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::FunctionCall(Func::cust(name).args(args))
+}
+
+/// `substr(h, 1, len(n)) = n` — a prefix test from `substr` and a length function.
+fn prefix_by_substr(haystack: Expr, needle: Expr, len: impl Fn(Expr) -> Expr) -> Expr {
+    call("substr", [haystack, int(1), len(needle.clone())]).eq(needle)
+}
+
+/// `lower`/`upper` by 26 case-sensitive `REPLACE`s: ASCII-only whatever the collation says.
+fn replace_ascii(e: Expr, upper_to_lower: bool) -> Expr {
+    (b'A'..=b'Z').fold(e, |acc, c| {
+        let (from, to) = if upper_to_lower { (c, c.to_ascii_lowercase()) } else { (c.to_ascii_lowercase(), c) };
+        call(
+            "REPLACE",
+            [
+                acc,
+                Expr::Constant(Value::String(Some(char::from(from).to_string()))),
+                Expr::Constant(Value::String(Some(char::from(to).to_string()))),
+            ],
+        )
+    })
+}
+
+/// PostgreSQL (15+). Text columns are `COLLATE "C"`, under which `<` compares bytes and
+/// `lower`/`upper` map ASCII letters only (checked on PostgreSQL 15 with a UTF-8 database:
+/// `lower('É' COLLATE "C")` is `É`). Nulls sort last ascending by default, hence explicit
+/// `NULLS FIRST/LAST`. `char_length` returns `integer`, cast to `bigint` so that it meets
+/// 64-bit parameters.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Postgres;
+
+impl Dialect for Postgres {
+    fn build_select(&self, stmt: &SelectStatement) -> (String, Values) {
+        stmt.build(PostgresQueryBuilder)
+    }
+    fn build_insert(&self, stmt: &InsertStatement) -> (String, Values) {
+        stmt.build(PostgresQueryBuilder)
+    }
+    fn build_table(&self, stmt: &TableCreateStatement) -> String {
+        stmt.build(PostgresQueryBuilder)
+    }
+    fn build_index(&self, stmt: &IndexCreateStatement) -> String {
+        stmt.build(PostgresQueryBuilder)
+    }
+    fn column_type(&self, ty: &FieldType) -> &'static str {
+        match ty {
+            FieldType::String | FieldType::Enum(_) | FieldType::Uuid => "TEXT COLLATE \"C\"",
+            FieldType::Timestamp | FieldType::Int => "BIGINT",
+            FieldType::Bool => "BOOLEAN",
+        }
+    }
+    fn explicit_null_order(&self) -> bool {
+        true
+    }
+    fn to_lower(&self, e: Expr) -> Expr {
+        Func::lower(e).into()
+    }
+    fn to_upper(&self, e: Expr) -> Expr {
+        Func::upper(e).into()
+    }
+    fn char_length(&self, e: Expr) -> Expr {
+        Func::cast_as(Func::char_length(e), Alias::new("BIGINT")).into()
+    }
+    fn contains(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("strpos", [haystack, needle]).gt(int(0))
+    }
+    fn starts_with(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("starts_with", [haystack, needle])
+    }
+    fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("right", [haystack, Func::char_length(needle.clone()).into()]).eq(needle)
+    }
+}
+
+/// SQLite (3.30+). Text compares with the default `BINARY` collation (bytes); `lower` and
+/// `upper` are ASCII-only without the ICU extension; `length` counts characters of text;
+/// nulls are the smallest values, which is Roster's order in both directions; `LIKE` is
+/// case-insensitive, so substring tests use `instr`/`substr`. Booleans are `INTEGER` 0/1.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sqlite;
+
+impl Dialect for Sqlite {
+    fn build_select(&self, stmt: &SelectStatement) -> (String, Values) {
+        stmt.build(SqliteQueryBuilder)
+    }
+    fn build_insert(&self, stmt: &InsertStatement) -> (String, Values) {
+        stmt.build(SqliteQueryBuilder)
+    }
+    fn build_table(&self, stmt: &TableCreateStatement) -> String {
+        stmt.build(SqliteQueryBuilder)
+    }
+    fn build_index(&self, stmt: &IndexCreateStatement) -> String {
+        stmt.build(SqliteQueryBuilder)
+    }
+    fn column_type(&self, ty: &FieldType) -> &'static str {
+        match ty {
+            FieldType::String | FieldType::Enum(_) | FieldType::Uuid => "TEXT",
+            FieldType::Timestamp | FieldType::Int => "BIGINT",
+            FieldType::Bool => "INTEGER",
+        }
+    }
+    fn table_options(&self) -> Option<&'static str> {
+        // The primary key is the table's b-tree: no separate rowid and key index.
+        Some("WITHOUT ROWID")
+    }
+    fn explicit_null_order(&self) -> bool {
+        false
+    }
+    fn to_lower(&self, e: Expr) -> Expr {
+        Func::lower(e).into()
+    }
+    fn to_upper(&self, e: Expr) -> Expr {
+        Func::upper(e).into()
+    }
+    fn char_length(&self, e: Expr) -> Expr {
+        Func::char_length(e).into()
+    }
+    fn contains(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("instr", [haystack, needle]).gt(int(0))
+    }
+    fn starts_with(&self, haystack: Expr, needle: Expr) -> Expr {
+        prefix_by_substr(haystack, needle, |e| self.char_length(e))
+    }
+    fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr {
+        // substr(h, length(h) - length(n) + 1) = n. When n is longer than h the start is
+        // <= 0 and substr returns at most length(h) characters, so the test is false; when n
+        // is empty the start is one past the end and substr returns '' (true).
+        let start = self.char_length(haystack.clone()).sub(self.char_length(needle.clone())).add(int(1));
+        call("substr", [haystack, start]).eq(needle)
+    }
+}
+
+/// MySQL (8.0.17+). Text columns are `utf8mb4` with the `utf8mb4_0900_bin` collation:
+/// code-point order and, unlike `utf8mb4_bin`, NO PAD (so `'a' <> 'a '` as everywhere else).
+/// `LOWER`/`UPPER` follow Unicode there, so ASCII-only case mapping is 26 `REPLACE`s.
+/// `VARCHAR(768)` keeps strings indexable (768 × 4 bytes = InnoDB's 3072-byte key limit);
+/// MySQL has no `CREATE INDEX IF NOT EXISTS`, so indexes are declared in `CREATE TABLE`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MySql;
+
+impl Dialect for MySql {
+    fn build_select(&self, stmt: &SelectStatement) -> (String, Values) {
+        stmt.build(MysqlQueryBuilder)
+    }
+    fn build_insert(&self, stmt: &InsertStatement) -> (String, Values) {
+        stmt.build(MysqlQueryBuilder)
+    }
+    fn build_table(&self, stmt: &TableCreateStatement) -> String {
+        stmt.build(MysqlQueryBuilder)
+    }
+    fn build_index(&self, stmt: &IndexCreateStatement) -> String {
+        stmt.build(MysqlQueryBuilder)
+    }
+    fn column_type(&self, ty: &FieldType) -> &'static str {
+        match ty {
+            FieldType::String | FieldType::Enum(_) => "VARCHAR(768) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
+            FieldType::Uuid => "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin",
+            FieldType::Timestamp | FieldType::Int => "BIGINT",
+            FieldType::Bool => "BOOLEAN",
+        }
+    }
+    fn inline_indexes(&self) -> bool {
+        true
+    }
+    fn explicit_null_order(&self) -> bool {
+        false
+    }
+    fn to_lower(&self, e: Expr) -> Expr {
+        replace_ascii(e, true)
+    }
+    fn to_upper(&self, e: Expr) -> Expr {
+        replace_ascii(e, false)
+    }
+    fn char_length(&self, e: Expr) -> Expr {
+        Func::char_length(e).into()
+    }
+    fn contains(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("LOCATE", [needle, haystack]).gt(int(0))
+    }
+    fn starts_with(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("LEFT", [haystack, Func::char_length(needle.clone()).into()]).eq(needle)
+    }
+    fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("RIGHT", [haystack, Func::char_length(needle.clone()).into()]).eq(needle)
+    }
+}
