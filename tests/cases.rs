@@ -33,8 +33,10 @@ fn identity_valid_filters() {
         writeln!(snap, "ast:       {}", sexpr(&ast, true)).unwrap();
         writeln!(snap, "canonical: {printed}").unwrap();
         writeln!(snap, "checked:   {}", roster_check::filter_to_odata(&schema, &typed.filter)).unwrap();
-        for (label, backend) in [("postgres", Backend::Postgres), ("sqlite", Backend::Sqlite), ("mysql", Backend::MySql)] {
-            let c = roster_sql::select(&schema, &typed, backend);
+        for (label, backend) in
+            [("postgres", Backend::Postgres), ("sqlite", Backend::Sqlite), ("mysql", Backend::MySql)]
+        {
+            let c = roster_sql::select(&schema, &typed, backend).unwrap();
             writeln!(snap, "{label}:{}{}", " ".repeat(10 - label.len()), c.sql).unwrap();
             writeln!(snap, "{}values:  {}", " ".repeat(2), c.values_json()).unwrap();
         }

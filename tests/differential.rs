@@ -45,15 +45,33 @@ fn instant(samples: Vec<i64>) -> impl Strategy<Value = Timestamp> {
 }
 
 fn timestamp_literal(samples: Vec<i64>) -> impl Strategy<Value = Expr> {
-    (instant(samples), any::<bool>()).prop_map(|(t, quoted)| {
-        if quoted { lit(Literal::String(t.to_string())) } else { lit(Literal::DateTime(t)) }
-    })
+    (instant(samples), any::<bool>())
+        .prop_map(|(t, quoted)| if quoted { lit(Literal::String(t.to_string())) } else { lit(Literal::DateTime(t)) })
 }
 
 fn string_pool() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "", "a", "alice", "ALICE", "user-1", "user-10", "o'brien", "O'Neil", "zoë", "José", "@example.com", ".io",
-        "%", "_", "\\", "smith", "Mü", "m", " ", "LI", "garcía",
+        "",
+        "a",
+        "alice",
+        "ALICE",
+        "user-1",
+        "user-10",
+        "o'brien",
+        "O'Neil",
+        "zoë",
+        "José",
+        "@example.com",
+        ".io",
+        "%",
+        "_",
+        "\\",
+        "smith",
+        "Mü",
+        "m",
+        " ",
+        "LI",
+        "garcía",
     ])
     .prop_map(str::to_owned)
 }
@@ -96,7 +114,11 @@ fn leaf(ids: Vec<u128>, instants: Vec<i64>) -> impl Strategy<Value = Expr> {
         (string_operand(), any_op(), string_pool()).prop_map(|(a, op, s)| cmp(op, a, lit(Literal::String(s)))),
         (prop::sample::select(vec![Func::Contains, Func::StartsWith, Func::EndsWith]), string_operand(), string_pool())
             .prop_map(|(f, a, s)| call(f, vec![a, lit(Literal::String(s))])),
-        (any_op(), 0i64..40).prop_map(|(op, n)| cmp(op, call(Func::Length, vec![path("username")]), lit(Literal::Int(n)))),
+        (any_op(), 0i64..40).prop_map(|(op, n)| cmp(
+            op,
+            call(Func::Length, vec![path("username")]),
+            lit(Literal::Int(n))
+        )),
         (any_op(), prop::sample::select(ids)).prop_map(|(op, id)| cmp(op, path("id"), lit(Literal::Guid(id)))),
         (any_op(), any::<u128>()).prop_map(|(op, id)| cmp(op, path("id"), lit(Literal::Guid(id)))),
     ]
@@ -130,7 +152,8 @@ fn sort() -> impl Strategy<Value = Vec<SortKey>> {
 }
 
 fn page() -> impl Strategy<Value = Page> {
-    (prop::option::of(0u64..400), prop_oneof![Just(0u64), 0u64..3100]).prop_map(|(limit, offset)| Page { limit, offset })
+    (prop::option::of(0u64..400), prop_oneof![Just(0u64), 0u64..3100])
+        .prop_map(|(limit, offset)| Page { limit, offset })
 }
 
 fn ids_of(records: &[Record]) -> Vec<u128> {
@@ -147,7 +170,7 @@ struct Engines {
     schema: Schema,
     table: roster_eval::Table,
     sqlite: rusqlite::Connection,
-    postgres: Option<(roster_testkit::TempPostgres, postgres::Client)>,
+    postgres: Option<(roster_testkit::TempPostgres, std::cell::RefCell<postgres::Client>)>,
 }
 
 fn engines() -> Engines {
@@ -157,7 +180,7 @@ fn engines() -> Engines {
     let table = roster_eval::Table::from_records(&schema, records.clone()).unwrap();
     let mut sqlite = rusqlite::Connection::open_in_memory().unwrap();
     roster_sql::sqlite::create(&sqlite, &schema).unwrap();
-    roster_sql::sqlite::load(&mut sqlite, &schema, records.clone().into_iter()).unwrap();
+    roster_sql::sqlite::load(&mut sqlite, &schema, &records).unwrap();
     let postgres = if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
         eprintln!("!!! ROSTER_SKIP_POSTGRES is set: PostgreSQL is NOT part of this differential run");
         None
@@ -167,41 +190,49 @@ fn engines() -> Engines {
         });
         let mut client = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
         roster_sql::postgres::create(&mut client, &schema).unwrap();
-        roster_sql::postgres::load(&mut client, &schema, records.into_iter()).unwrap();
-        Some((pg, client))
+        roster_sql::postgres::load(&mut client, &schema, &records).unwrap();
+        Some((pg, std::cell::RefCell::new(client)))
     };
     Engines { schema, table, sqlite, postgres }
 }
 
 #[test]
 fn memory_sqlite_and_postgres_agree_on_random_queries() {
-    let mut e = engines();
+    let e = engines();
     let cases: u32 = std::env::var("ROSTER_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
     let ids: Vec<u128> = ids_of(&e.table_records()).into_iter().step_by(97).collect();
     let instants = e.instants();
     let strategy = (filter(ids, instants), sort(), page());
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
-    let mut nonempty = 0u32;
+    let nonempty = std::cell::Cell::new(0u32);
     let result = runner.run(&strategy, |(f, sort, page)| {
         let text = f.to_string();
         let parsed = roster_odata::parse_filter(&text).map_err(|err| TestCaseError::fail(format!("{text}: {err}")))?;
         let query = Query { filter: Some(parsed), sort, projection: None, page };
-        let typed = roster_check::check(&query, &e.schema)
-            .map_err(|errs| TestCaseError::fail(format!("{text}: {:?}", errs.iter().map(ToString::to_string).collect::<Vec<_>>())))?;
+        let typed = roster_check::check(&query, &e.schema).map_err(|errs| {
+            TestCaseError::fail(format!("{text}: {:?}", errs.iter().map(ToString::to_string).collect::<Vec<_>>()))
+        })?;
         let plan = roster_eval::compile(&e.schema, &typed);
         let mem = ids_of(&plan.records(&e.table));
         let lite = ids_of(&roster_sql::sqlite::query(&e.sqlite, &e.schema, &typed).unwrap());
         prop_assert_eq!(&mem, &lite, "memory vs SQLite on `{}` sort {:?} page {:?}", text, query.sort, query.page);
-        if let Some((_, client)) = &mut e.postgres {
-            let pg = ids_of(&roster_sql::postgres::query(client, &e.schema, &typed).unwrap());
-            prop_assert_eq!(&mem, &pg, "memory vs PostgreSQL on `{}` sort {:?} page {:?}", text, query.sort, query.page);
+        if let Some((_, client)) = &e.postgres {
+            let pg = ids_of(&roster_sql::postgres::query(&mut client.borrow_mut(), &e.schema, &typed).unwrap());
+            prop_assert_eq!(
+                &mem,
+                &pg,
+                "memory vs PostgreSQL on `{}` sort {:?} page {:?}",
+                text,
+                query.sort,
+                query.page
+            );
         }
         // Counts agree too.
         let count = plan.count(&e.table) as u64;
         let lite_count = roster_sql::sqlite::count(&e.sqlite, &e.schema, &typed).unwrap();
         prop_assert_eq!(count, lite_count, "count on `{}`", text);
         if !mem.is_empty() {
-            nonempty += 1;
+            nonempty.set(nonempty.get() + 1);
         }
         Ok(())
     });
@@ -209,6 +240,7 @@ fn memory_sqlite_and_postgres_agree_on_random_queries() {
         panic!("{err}");
     }
     // The generator must produce interesting queries, not only empty results.
+    let nonempty = nonempty.get();
     assert!(nonempty > cases / 4, "only {nonempty} of {cases} queries matched anything");
 }
 
@@ -223,7 +255,12 @@ impl Engines {
         self.table_records()
             .iter()
             .step_by(101)
-            .flat_map(|r| r.0[3..].iter().filter_map(|v| if let Value::Timestamp(t) = v { Some(t.0) } else { None }).collect::<Vec<_>>())
+            .flat_map(|r| {
+                r.0[3..]
+                    .iter()
+                    .filter_map(|v| if let Value::Timestamp(t) = v { Some(t.0) } else { None })
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 }

@@ -1,5 +1,7 @@
 //! Shared helpers of the workspace-level tests.
 #![forbid(unsafe_code)]
+// Test support: a malformed case file is a bug in the tests, reported by panicking.
+#![allow(clippy::panic)]
 
 use std::fmt::Write;
 

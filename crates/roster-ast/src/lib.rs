@@ -189,15 +189,8 @@ pub enum Func {
 
 impl Func {
     /// Every function, for lookup and property tests.
-    pub const ALL: [Func; 7] = [
-        Func::Contains,
-        Func::StartsWith,
-        Func::EndsWith,
-        Func::ToLower,
-        Func::ToUpper,
-        Func::Length,
-        Func::Trim,
-    ];
+    pub const ALL: [Func; 7] =
+        [Func::Contains, Func::StartsWith, Func::EndsWith, Func::ToLower, Func::ToUpper, Func::Length, Func::Trim];
 
     /// The canonical (OData, lower-case) name.
     pub fn name(self) -> &'static str {
@@ -253,6 +246,7 @@ pub enum Quantifier {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Expr {
     /// What the node is.
+    #[cfg_attr(feature = "serde", serde(flatten))]
     pub kind: ExprKind,
     /// Where it stands in the input.
     pub span: Span,
@@ -404,7 +398,9 @@ impl Expr {
     /// Visits every direct child expression.
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => Vec::new(),
+            ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => {
+                Vec::new()
+            }
             ExprKind::And { operands } | ExprKind::Or { operands } => operands.iter().collect(),
             ExprKind::Not { operand } => vec![operand],
             ExprKind::Compare { lhs, rhs, .. } => vec![lhs, rhs],
@@ -434,10 +430,11 @@ impl Drop for Expr {
                     out.push(std::mem::replace(&mut **rhs, Expr::leaf()));
                 }
                 ExprKind::Regex { target, .. } => out.push(std::mem::replace(&mut **target, Expr::leaf())),
-                ExprKind::Quantified { predicate, .. } => {
-                    out.push(std::mem::replace(&mut **predicate, Expr::leaf()))
-                }
-                ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => {}
+                ExprKind::Quantified { predicate, .. } => out.push(std::mem::replace(&mut **predicate, Expr::leaf())),
+                ExprKind::Literal { .. }
+                | ExprKind::Path { .. }
+                | ExprKind::Exists { .. }
+                | ExprKind::Search { .. } => {}
             }
         }
         let mut stack = Vec::new();

@@ -148,10 +148,7 @@ impl Timestamp {
             return None;
         }
         let days = days_from_civil(c.year, c.month, c.day);
-        let secs = days * SECS_PER_DAY
-            + i64::from(c.hour) * 3600
-            + i64::from(c.minute) * 60
-            + i64::from(c.second);
+        let secs = days * SECS_PER_DAY + i64::from(c.hour) * 3600 + i64::from(c.minute) * 60 + i64::from(c.second);
         Some(Timestamp(secs * MICROS_PER_SEC + i64::from(c.micros)))
     }
 
@@ -164,11 +161,7 @@ impl Timestamp {
     /// without a zone designator. The fraction is written only when it is not zero.
     pub fn write_local(self, offset_seconds: i64, out: &mut impl fmt::Write) -> fmt::Result {
         let c = self.civil(offset_seconds);
-        write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            c.year, c.month, c.day, c.hour, c.minute, c.second
-        )?;
+        write!(out, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)?;
         if c.micros != 0 {
             write!(out, ".{:06}", c.micros)?;
         }
@@ -309,16 +302,8 @@ impl Parser<'_> {
         if self.i != self.b.len() {
             return self.err("the end of the timestamp");
         }
-        let local = Timestamp::from_civil(Civil {
-            year: i64::from(year),
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            micros,
-        })
-        .ok_or(TimestampError { at: 0, expected: "a valid date and time" })?;
+        let local = Timestamp::from_civil(Civil { year: i64::from(year), month, day, hour, minute, second, micros })
+            .ok_or(TimestampError { at: 0, expected: "a valid date and time" })?;
         Ok(Timestamp(local.0 - offset_secs * MICROS_PER_SEC))
     }
 }
@@ -340,7 +325,12 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["2020-09-21T14:19:09.769747Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "2000-02-29T00:00:00.000001Z"] {
+        for s in [
+            "2020-09-21T14:19:09.769747Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+            "2000-02-29T00:00:00.000001Z",
+        ] {
             assert_eq!(Timestamp::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Timestamp::MIN.to_string(), "0000-01-01T00:00:00Z");

@@ -43,13 +43,9 @@ pub fn check_with(query: &Query, schema: &Schema, opts: &CheckOptions) -> Result
     let sort = cx.sort(query);
     let projection = cx.projection(query.projection.as_ref());
     match (filter, cx.errors.is_empty()) {
-        (Some(filter), true) => Ok(TypedQuery {
-            filter,
-            sort,
-            projection,
-            limit: query.page.limit,
-            offset: query.page.offset,
-        }),
+        (Some(filter), true) => {
+            Ok(TypedQuery { filter, sort, projection, limit: query.page.limit, offset: query.page.offset })
+        }
         _ => Err(cx.errors),
     }
 }
@@ -221,10 +217,13 @@ impl Checker<'_> {
         match (l, r) {
             (Val::Typed(a, ta), Val::Typed(b, tb)) => {
                 if !same_type(ta, tb) {
-                    self.err(span, CheckErrorKind::TypeMismatch {
-                        expected: format!("{} on both sides of `{}`", self.type_desc(ta), op.keyword()),
-                        found: format!("{} and {}", self.type_desc(ta), self.type_desc(tb)),
-                    });
+                    self.err(
+                        span,
+                        CheckErrorKind::TypeMismatch {
+                            expected: format!("{} on both sides of `{}`", self.type_desc(ta), op.keyword()),
+                            found: format!("{} and {}", self.type_desc(ta), self.type_desc(tb)),
+                        },
+                    );
                     return None;
                 }
                 self.check_ordering(op, ta, lhs, span)?;
@@ -274,10 +273,13 @@ impl Checker<'_> {
             (Literal::Guid(x), Literal::Guid(y)) => Some(x.cmp(y)),
             (Literal::DateTime(x), Literal::DateTime(y)) => Some(x.cmp(y)),
             _ => {
-                self.err(span, CheckErrorKind::TypeMismatch {
-                    expected: "two values of the same type".into(),
-                    found: format!("{} and {}", literal_type_name(a), literal_type_name(b)),
-                });
+                self.err(
+                    span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: "two values of the same type".into(),
+                        found: format!("{} and {}", literal_type_name(a), literal_type_name(b)),
+                    },
+                );
                 return None;
             }
         };
@@ -294,11 +296,14 @@ impl Checker<'_> {
 
     fn check_ordering(&mut self, op: CmpOp, ty: ValueType, operand: &Expr, span: Span) -> Option<()> {
         if op.is_ordering() && matches!(ty, ValueType::Enum(_)) {
-            self.err(span, CheckErrorKind::OperatorNotApplicable {
-                op: op.keyword().into(),
-                operand: format!("enum {}", describe(operand)),
-                allowed: "eq, ne or in",
-            });
+            self.err(
+                span,
+                CheckErrorKind::OperatorNotApplicable {
+                    op: op.keyword().into(),
+                    operand: format!("enum {}", describe(operand)),
+                    allowed: "eq, ne or in",
+                },
+            );
             return None;
         }
         Some(())
@@ -320,10 +325,13 @@ impl Checker<'_> {
                         _ => return None,
                     },
                     _ => {
-                        self.err(item.span, CheckErrorKind::TypeMismatch {
-                            expected: "a literal in the `in` list".into(),
-                            found: describe(item),
-                        });
+                        self.err(
+                            item.span,
+                            CheckErrorKind::TypeMismatch {
+                                expected: "a literal in the `in` list".into(),
+                                found: describe(item),
+                            },
+                        );
                         ok = false;
                     }
                 }
@@ -342,10 +350,13 @@ impl Checker<'_> {
                     None => ok = false,
                 },
                 _ => {
-                    self.err(item.span, CheckErrorKind::TypeMismatch {
-                        expected: "a literal in the `in` list".into(),
-                        found: describe(item),
-                    });
+                    self.err(
+                        item.span,
+                        CheckErrorKind::TypeMismatch {
+                            expected: "a literal in the `in` list".into(),
+                            found: describe(item),
+                        },
+                    );
                     ok = false;
                 }
             }
@@ -365,10 +376,13 @@ impl Checker<'_> {
 
     fn str_test(&mut self, func: Func, op: StrOp, args: &[Expr], span: Span, depth: usize) -> Option<Pred> {
         let [h, n] = args else {
-            self.err(span, CheckErrorKind::TypeMismatch {
-                expected: format!("2 arguments for `{}`", func.name()),
-                found: format!("{}", args.len()),
-            });
+            self.err(
+                span,
+                CheckErrorKind::TypeMismatch {
+                    expected: format!("2 arguments for `{}`", func.name()),
+                    found: format!("{}", args.len()),
+                },
+            );
             return None;
         };
         let hs = self.string_arg(func, h, depth);
@@ -395,18 +409,24 @@ impl Checker<'_> {
                 None
             }
             Val::Typed(_, ty) => {
-                self.err(e.span, CheckErrorKind::OperatorNotApplicable {
-                    op: func.name().into(),
-                    operand: format!("{} ({})", describe(e), self.type_desc(ty)),
-                    allowed: "a string field or a quoted string",
-                });
+                self.err(
+                    e.span,
+                    CheckErrorKind::OperatorNotApplicable {
+                        op: func.name().into(),
+                        operand: format!("{} ({})", describe(e), self.type_desc(ty)),
+                        allowed: "a string field or a quoted string",
+                    },
+                );
                 None
             }
             Val::Lit(l) => {
-                self.err(e.span, CheckErrorKind::TypeMismatch {
-                    expected: format!("a string argument for `{}`", func.name()),
-                    found: literal_type_name(&l).into(),
-                });
+                self.err(
+                    e.span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: format!("a string argument for `{}`", func.name()),
+                        found: literal_type_name(&l).into(),
+                    },
+                );
                 None
             }
         }
@@ -437,10 +457,13 @@ impl Checker<'_> {
                     }
                 };
                 let [arg] = args.as_slice() else {
-                    self.err(e.span, CheckErrorKind::TypeMismatch {
-                        expected: format!("1 argument for `{}`", func.name()),
-                        found: format!("{}", args.len()),
-                    });
+                    self.err(
+                        e.span,
+                        CheckErrorKind::TypeMismatch {
+                            expected: format!("1 argument for `{}`", func.name()),
+                            found: format!("{}", args.len()),
+                        },
+                    );
                     return None;
                 };
                 let arg = self.string_arg(*func, arg, depth)?;
@@ -524,9 +547,12 @@ impl Checker<'_> {
                 if x.fract() == 0.0 && *x >= -9.2e18 && *x <= 9.2e18 {
                     Some(Value::Int(*x as i64))
                 } else {
-                    self.err(span, CheckErrorKind::InvalidNumber {
-                        reason: format!("`{x:?}` is not an integer, and {} is an integer", describe(context)),
-                    });
+                    self.err(
+                        span,
+                        CheckErrorKind::InvalidNumber {
+                            reason: format!("`{x:?}` is not an integer, and {} is an integer", describe(context)),
+                        },
+                    );
                     None
                 }
             }

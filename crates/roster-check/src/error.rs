@@ -183,9 +183,9 @@ impl Diagnostic for CheckError {
             UnknownField { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             InvalidEnumValue { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             NotAValue { hint: Some(h), .. } => Some(format!("did you mean `{h}`?")),
-            InvalidTimestamp { .. } => Some(
-                "write an ISO 8601 timestamp such as '2020-09-21T14:19:09.769747Z'; no offset means UTC".into(),
-            ),
+            InvalidTimestamp { .. } => {
+                Some("write an ISO 8601 timestamp such as '2020-09-21T14:19:09.769747Z'; no offset means UTC".into())
+            }
             _ => None,
         }
     }

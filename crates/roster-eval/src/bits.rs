@@ -25,20 +25,13 @@ pub(crate) struct Tri {
 
 impl Tri {
     /// Every row null.
-    pub(crate) const NULL: Tri = Tri {
-        t: [0; WORDS],
-        f: [0; WORDS],
-    };
+    pub(crate) const NULL: Tri = Tri { t: [0; WORDS], f: [0; WORDS] };
 
     /// Every row `value`.
     pub(crate) fn constant(value: bool) -> Tri {
         let ones = [u64::MAX; WORDS];
         let zeros = [0; WORDS];
-        if value {
-            Tri { t: ones, f: zeros }
-        } else {
-            Tri { t: zeros, f: ones }
-        }
+        if value { Tri { t: ones, f: zeros } } else { Tri { t: zeros, f: ones } }
     }
 
     /// Kleene `self and other`.
@@ -148,10 +141,7 @@ mod tests {
         fill(&mut out, &values, |v| v % 7 == 0);
         let mut seen = Vec::new();
         for_each_set(&out, |i| seen.push(i));
-        assert_eq!(
-            seen,
-            (0..130).filter(|v| v % 7 == 0).collect::<Vec<usize>>()
-        );
+        assert_eq!(seen, (0..130).filter(|v| v % 7 == 0).collect::<Vec<usize>>());
     }
 
     #[test]

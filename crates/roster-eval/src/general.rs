@@ -128,12 +128,8 @@ fn apply<'a>(f: ScalarFunc, arg: Scalar<'a>) -> Scalar<'a> {
         return Scalar::Null;
     };
     match f {
-        ScalarFunc::ToLower if s.iter().any(u8::is_ascii_uppercase) => {
-            Scalar::Str(Cow::Owned(s.to_ascii_lowercase()))
-        }
-        ScalarFunc::ToUpper if s.iter().any(u8::is_ascii_lowercase) => {
-            Scalar::Str(Cow::Owned(s.to_ascii_uppercase()))
-        }
+        ScalarFunc::ToLower if s.iter().any(u8::is_ascii_uppercase) => Scalar::Str(Cow::Owned(s.to_ascii_lowercase())),
+        ScalarFunc::ToUpper if s.iter().any(u8::is_ascii_lowercase) => Scalar::Str(Cow::Owned(s.to_ascii_uppercase())),
         ScalarFunc::ToLower | ScalarFunc::ToUpper => Scalar::Str(s),
         ScalarFunc::Trim => {
             let start = s.iter().position(|b| *b != b' ').unwrap_or(s.len());
@@ -220,24 +216,10 @@ pub(crate) fn enum_type<'s>(schema: &'s Schema, operand: &Operand) -> Option<&'s
 /// A leaf predicate on the general path.
 #[derive(Debug, Clone)]
 pub(crate) enum General {
-    Cmp {
-        op: CmpOp,
-        lhs: Expr,
-        rhs: Expr,
-    },
-    IsNull {
-        operand: Expr,
-        negated: bool,
-    },
-    In {
-        operand: Expr,
-        values: Vec<Lit>,
-    },
-    StrTest {
-        op: StrOp,
-        haystack: Expr,
-        needle: Expr,
-    },
+    Cmp { op: CmpOp, lhs: Expr, rhs: Expr },
+    IsNull { operand: Expr, negated: bool },
+    In { operand: Expr, values: Vec<Lit> },
+    StrTest { op: StrOp, haystack: Expr, needle: Expr },
 }
 
 impl General {
@@ -261,23 +243,12 @@ impl General {
     fn eval_with<'a>(&'a self, mut value: impl FnMut(&'a Expr) -> Scalar<'a>) -> Option<bool> {
         match self {
             General::Cmp { op, lhs, rhs } => Some(compare(*op, &value(lhs), &value(rhs))),
-            General::IsNull { operand, negated } => {
-                Some((value(operand) == Scalar::Null) != *negated)
-            }
+            General::IsNull { operand, negated } => Some((value(operand) == Scalar::Null) != *negated),
             General::In { operand, values } => {
                 let v = value(operand);
-                Some(
-                    v != Scalar::Null
-                        && values
-                            .iter()
-                            .any(|lit| compare(CmpOp::Eq, &v, &lit.scalar())),
-                )
+                Some(v != Scalar::Null && values.iter().any(|lit| compare(CmpOp::Eq, &v, &lit.scalar())))
             }
-            General::StrTest {
-                op,
-                haystack,
-                needle,
-            } => match (value(haystack), value(needle)) {
+            General::StrTest { op, haystack, needle } => match (value(haystack), value(needle)) {
                 (Scalar::Null, _) | (_, Scalar::Null) => None,
                 (Scalar::Str(h), Scalar::Str(n)) => Some(str_test(*op, &h, &n)),
                 _ => Some(false),
@@ -297,12 +268,7 @@ mod tests {
     #[test]
     fn functions_match_scalar_func_apply() {
         for text in ["", "  ", " ÉCOLE Ab ", "zoë", "\ta b\t", "MiXeD-123", "  x"] {
-            for f in [
-                ScalarFunc::ToLower,
-                ScalarFunc::ToUpper,
-                ScalarFunc::Trim,
-                ScalarFunc::Length,
-            ] {
+            for f in [ScalarFunc::ToLower, ScalarFunc::ToUpper, ScalarFunc::Trim, ScalarFunc::Length] {
                 let want = match f.apply(text) {
                     Value::Str(v) => Scalar::Str(Cow::Owned(v.into_bytes())),
                     Value::Int(i) => Scalar::Int(i),
@@ -318,27 +284,12 @@ mod tests {
     fn two_valued_comparisons_on_null() {
         let x = Scalar::Int(1);
         for op in CmpOp::ALL {
-            assert_eq!(
-                compare(op, &Scalar::Null, &Scalar::Null),
-                op == CmpOp::Eq,
-                "{op:?} null null"
-            );
-            assert_eq!(
-                compare(op, &Scalar::Null, &x),
-                op == CmpOp::Ne,
-                "{op:?} null 1"
-            );
-            assert_eq!(
-                compare(op, &x, &Scalar::Null),
-                op == CmpOp::Ne,
-                "{op:?} 1 null"
-            );
+            assert_eq!(compare(op, &Scalar::Null, &Scalar::Null), op == CmpOp::Eq, "{op:?} null null");
+            assert_eq!(compare(op, &Scalar::Null, &x), op == CmpOp::Ne, "{op:?} null 1");
+            assert_eq!(compare(op, &x, &Scalar::Null), op == CmpOp::Ne, "{op:?} 1 null");
         }
         assert!(compare(CmpOp::Lt, &s("Z"), &s("a")));
-        assert!(
-            compare(CmpOp::Lt, &s("z"), &s("é")),
-            "byte order is code point order"
-        );
+        assert!(compare(CmpOp::Lt, &s("z"), &s("é")), "byte order is code point order");
     }
 
     #[test]

@@ -51,12 +51,7 @@ impl Plan {
             Node::Const(false) => 0,
             _ => {
                 let mut count = 0;
-                self.scan(t, |_, selected| {
-                    count += selected
-                        .iter()
-                        .map(|w| w.count_ones() as usize)
-                        .sum::<usize>()
-                });
+                self.scan(t, |_, selected| count += selected.iter().map(|w| w.count_ones() as usize).sum::<usize>());
                 count
             }
         }
@@ -74,9 +69,7 @@ impl Plan {
             Node::Const(false) => Vec::new(),
             _ => {
                 let mut rows = Vec::new();
-                self.scan(t, |start, selected| {
-                    for_each_set(selected, |i| rows.push(start + i))
-                });
+                self.scan(t, |start, selected| for_each_set(selected, |i| rows.push(start + i)));
                 rows
             }
         }
@@ -108,10 +101,7 @@ impl Plan {
     ///
     /// When `t` was built for a schema other than the plan's (see [`Plan::check_table`]).
     pub fn records(&self, t: &Table) -> Vec<Record> {
-        self.rows(t)
-            .into_iter()
-            .map(|row| t.record(row, &self.projection))
-            .collect()
+        self.rows(t).into_iter().map(|row| t.record(row, &self.projection)).collect()
     }
 
     /// The projected fields, in output order.
@@ -124,20 +114,13 @@ impl Plan {
         if *t.schema() == self.schema {
             Ok(())
         } else {
-            Err(EvalError::SchemaMismatch {
-                plan: self.schema.name.clone(),
-                table: t.schema().name.clone(),
-            })
+            Err(EvalError::SchemaMismatch { plan: self.schema.name.clone(), table: t.schema().name.clone() })
         }
     }
 
     fn assert_table(&self, t: &Table) {
         let result = self.check_table(t);
-        assert!(
-            result.is_ok(),
-            "{}",
-            result.map_or_else(|e| e.to_string(), |()| String::new())
-        );
+        assert!(result.is_ok(), "{}", result.map_or_else(|e| e.to_string(), |()| String::new()));
     }
 
     /// Runs the filter chunk by chunk, passing each chunk's start row and its selected rows.

@@ -113,9 +113,7 @@ impl Map {
             other => (Map::Id, other),
         };
         match arg {
-            Operand::Field(id) if schema.get(*id).ty == FieldType::String => {
-                Some((id.index(), map))
-            }
+            Operand::Field(id) if schema.get(*id).ty == FieldType::String => Some((id.index(), map)),
             _ => None,
         }
     }
@@ -141,10 +139,7 @@ impl Map {
             Map::Lower | Map::Upper => bytes,
             Map::Trim => {
                 let start = bytes.iter().position(|b| *b != b' ').unwrap_or(bytes.len());
-                let end = bytes
-                    .iter()
-                    .rposition(|b| *b != b' ')
-                    .map_or(start, |i| i + 1);
+                let end = bytes.iter().rposition(|b| *b != b' ').map_or(start, |i| i + 1);
                 &bytes[start..end]
             }
         }
@@ -162,9 +157,7 @@ pub(crate) enum Needle {
 impl Needle {
     fn new(op: StrOp, needle: &str) -> Needle {
         match op {
-            StrOp::Contains => Needle::Contains(Box::new(
-                memchr::memmem::Finder::new(needle.as_bytes()).into_owned(),
-            )),
+            StrOp::Contains => Needle::Contains(Box::new(memchr::memmem::Finder::new(needle.as_bytes()).into_owned())),
             StrOp::StartsWith => Needle::StartsWith(needle.as_bytes().into()),
             StrOp::EndsWith => Needle::EndsWith(needle.as_bytes().into()),
         }
@@ -195,16 +188,10 @@ pub(crate) fn compile(schema: &Schema, pred: &Pred) -> Node {
         Pred::Cmp { op, lhs, rhs } => cmp(schema, *op, lhs, rhs),
         Pred::IsNull { operand, negated } => is_null(schema, operand, *negated),
         Pred::In { operand, values } => member(schema, operand, values),
-        Pred::StrTest {
-            op,
-            haystack,
-            needle,
-        } => match (Map::of(schema, haystack), needle) {
-            (Some((col, map)), Operand::Literal(Value::Str(n))) => Node::StrTest {
-                col,
-                map,
-                needle: Needle::new(*op, n),
-            },
+        Pred::StrTest { op, haystack, needle } => match (Map::of(schema, haystack), needle) {
+            (Some((col, map)), Operand::Literal(Value::Str(n))) => {
+                Node::StrTest { col, map, needle: Needle::new(*op, n) }
+            }
             _ => general(General::StrTest {
                 op: *op,
                 haystack: Expr::new(haystack, None),
@@ -254,62 +241,31 @@ fn cmp(schema: &Schema, op: CmpOp, lhs: &Operand, rhs: &Operand) -> Node {
     let on_null = op == CmpOp::Ne;
     if let (Some((col, map)), Operand::Literal(Value::Str(v))) = (Map::of(schema, lhs), rhs) {
         let lit = v.as_bytes().into();
-        return Node::Str {
-            col,
-            map,
-            op,
-            lit,
-            on_null,
-        };
+        return Node::Str { col, map, op, lit, on_null };
     }
     if let (Operand::Field(id), Operand::Literal(lit)) = (lhs, rhs) {
         let col = id.index();
         match (&schema.get(*id).ty, lit) {
             (FieldType::Int, Value::Int(v)) => {
-                return Node::I64 {
-                    col,
-                    op,
-                    lit: *v,
-                    on_null,
-                };
+                return Node::I64 { col, op, lit: *v, on_null };
             }
             (FieldType::Timestamp, Value::Timestamp(t)) => {
-                return Node::I64 {
-                    col,
-                    op,
-                    lit: t.0,
-                    on_null,
-                };
+                return Node::I64 { col, op, lit: t.0, on_null };
             }
             (FieldType::Uuid, Value::Uuid(v)) => {
-                return Node::Uuid {
-                    col,
-                    op,
-                    lit: *v,
-                    on_null,
-                };
+                return Node::Uuid { col, op, lit: *v, on_null };
             }
             (FieldType::Bool, Value::Bool(v)) => {
                 let accept = [holds(op, false.cmp(v)), holds(op, true.cmp(v))];
-                return Node::Bool {
-                    col,
-                    accept,
-                    on_null,
-                };
+                return Node::Bool { col, accept, on_null };
             }
             (FieldType::Enum(e), Value::Enum(code)) => {
                 if let Some(text) = e.values.get(usize::from(*code)) {
                     // SQL stores the text, so every operator compares texts.
                     let accept = code_set(e.values.len(), |c| {
-                        e.values
-                            .get(c)
-                            .is_some_and(|v| holds(op, v.as_bytes().cmp(text.as_bytes())))
+                        e.values.get(c).is_some_and(|v| holds(op, v.as_bytes().cmp(text.as_bytes())))
                     });
-                    return Node::Enum {
-                        col,
-                        accept,
-                        on_null,
-                    };
+                    return Node::Enum { col, accept, on_null };
                 }
             }
             _ => {}
@@ -333,26 +289,16 @@ fn code_set(count: usize, accept: impl Fn(usize) -> bool) -> Vec<u64> {
 
 fn is_null(schema: &Schema, operand: &Operand, negated: bool) -> Node {
     match operand {
-        Operand::Field(id) if schema.get(*id).nullable => Node::IsNull {
-            col: id.index(),
-            negated,
-        },
+        Operand::Field(id) if schema.get(*id).nullable => Node::IsNull { col: id.index(), negated },
         Operand::Field(_) => Node::Const(negated),
         Operand::Literal(v) => Node::Const(matches!(v, Value::Null) != negated),
-        Operand::Func(..) => general(General::IsNull {
-            operand: Expr::new(operand, None),
-            negated,
-        }),
+        Operand::Func(..) => general(General::IsNull { operand: Expr::new(operand, None), negated }),
     }
 }
 
 fn member(schema: &Schema, operand: &Operand, values: &[Value]) -> Node {
     let bytes = |v: &Value| {
-        if let Value::Str(s) = v {
-            Some(Box::<[u8]>::from(s.as_bytes()))
-        } else {
-            None
-        }
+        if let Value::Str(s) = v { Some(Box::<[u8]>::from(s.as_bytes())) } else { None }
     };
     if let (Some((col, map)), Some(set)) = (Map::of(schema, operand), sorted(values, bytes)) {
         return Node::StrIn { col, map, set };
@@ -361,87 +307,42 @@ fn member(schema: &Schema, operand: &Operand, values: &[Value]) -> Node {
         let col = id.index();
         match &schema.get(*id).ty {
             FieldType::Int => {
-                if let Some(set) = sorted(values, |v| {
-                    if let Value::Int(i) = v {
-                        Some(*i)
-                    } else {
-                        None
-                    }
-                }) {
+                if let Some(set) = sorted(values, |v| if let Value::Int(i) = v { Some(*i) } else { None }) {
                     return Node::I64In { col, set };
                 }
             }
             FieldType::Timestamp => {
-                if let Some(set) = sorted(values, |v| {
-                    if let Value::Timestamp(t) = v {
-                        Some(t.0)
-                    } else {
-                        None
-                    }
-                }) {
+                if let Some(set) = sorted(values, |v| if let Value::Timestamp(t) = v { Some(t.0) } else { None }) {
                     return Node::I64In { col, set };
                 }
             }
             FieldType::Uuid => {
-                if let Some(set) = sorted(values, |v| {
-                    if let Value::Uuid(u) = v {
-                        Some(*u)
-                    } else {
-                        None
-                    }
-                }) {
+                if let Some(set) = sorted(values, |v| if let Value::Uuid(u) = v { Some(*u) } else { None }) {
                     return Node::UuidIn { col, set };
                 }
             }
             FieldType::String => {}
             FieldType::Bool => {
-                if let Some(set) = sorted(values, |v| {
-                    if let Value::Bool(b) = v {
-                        Some(*b)
-                    } else {
-                        None
-                    }
-                }) {
+                if let Some(set) = sorted(values, |v| if let Value::Bool(b) = v { Some(*b) } else { None }) {
                     let accept = [set.contains(&false), set.contains(&true)];
-                    return Node::Bool {
-                        col,
-                        accept,
-                        on_null: false,
-                    };
+                    return Node::Bool { col, accept, on_null: false };
                 }
             }
             FieldType::Enum(e) => {
-                if let Some(set) = sorted(values, |v| {
-                    if let Value::Enum(c) = v {
-                        Some(*c)
-                    } else {
-                        None
-                    }
-                }) {
+                if let Some(set) = sorted(values, |v| if let Value::Enum(c) = v { Some(*c) } else { None }) {
                     // Codes out of range match no stored value; texts are distinct per code
                     // unless the enum repeats a value, which then matches as in SQL.
-                    let texts: Vec<&str> = set
-                        .iter()
-                        .filter_map(|c| e.values.get(usize::from(*c)))
-                        .map(String::as_str)
-                        .collect();
-                    let accept = code_set(e.values.len(), |c| {
-                        e.values.get(c).is_some_and(|v| texts.contains(&v.as_str()))
-                    });
-                    return Node::Enum {
-                        col,
-                        accept,
-                        on_null: false,
-                    };
+                    let texts: Vec<&str> =
+                        set.iter().filter_map(|c| e.values.get(usize::from(*c))).map(String::as_str).collect();
+                    let accept =
+                        code_set(e.values.len(), |c| e.values.get(c).is_some_and(|v| texts.contains(&v.as_str())));
+                    return Node::Enum { col, accept, on_null: false };
                 }
             }
         }
     }
     let ctx = enum_type(schema, operand);
-    general(General::In {
-        operand: Expr::new(operand, ctx),
-        values: values.iter().map(|v| Lit::new(v, ctx)).collect(),
-    })
+    general(General::In { operand: Expr::new(operand, ctx), values: values.iter().map(|v| Lit::new(v, ctx)).collect() })
 }
 
 /// The values converted by `get`, sorted and deduplicated; `None` if one does not convert.
@@ -455,11 +356,7 @@ fn sorted<T: Ord>(values: &[Value], get: impl Fn(&Value) -> Option<T>) -> Option
 /// Membership in a sorted set: a scan for small sets, binary search for larger ones.
 #[inline]
 fn in_set<T: Ord>(set: &[T], v: &T) -> bool {
-    if set.len() <= 8 {
-        set.contains(v)
-    } else {
-        set.binary_search(v).is_ok()
-    }
+    if set.len() <= 8 { set.contains(v) } else { set.binary_search(v).is_ok() }
 }
 
 /// `out = values op lit`, with the operator dispatched outside the loop.
@@ -546,12 +443,7 @@ impl Node {
                 }
                 out.complement_t();
             }
-            Node::I64 {
-                col,
-                op,
-                lit,
-                on_null,
-            } => {
+            Node::I64 { col, op, lit, on_null } => {
                 let column = t.column(*col);
                 match column.i64s(rows) {
                     Some(values) => fill_cmp(&mut out.t, values, *op, *lit),
@@ -567,12 +459,7 @@ impl Node {
                 }
                 two_valued(out, column, start, false);
             }
-            Node::Uuid {
-                col,
-                op,
-                lit,
-                on_null,
-            } => {
+            Node::Uuid { col, op, lit, on_null } => {
                 let column = t.column(*col);
                 match &column.data {
                     Data::Uuid(v) => fill_cmp(&mut out.t, &v[rows], *op, *lit),
@@ -588,30 +475,16 @@ impl Node {
                 }
                 two_valued(out, column, start, false);
             }
-            Node::Bool {
-                col,
-                accept,
-                on_null,
-            } => {
+            Node::Bool { col, accept, on_null } => {
                 let column = t.column(*col);
                 let [if_false, if_true] = *accept;
                 match &column.data {
-                    Data::Bool(v) => {
-                        fill(
-                            &mut out.t,
-                            &v[rows],
-                            |b| if *b { if_true } else { if_false },
-                        )
-                    }
+                    Data::Bool(v) => fill(&mut out.t, &v[rows], |b| if *b { if_true } else { if_false }),
                     _ => *out = Tri::NULL,
                 }
                 two_valued(out, column, start, *on_null);
             }
-            Node::Enum {
-                col,
-                accept,
-                on_null,
-            } => {
+            Node::Enum { col, accept, on_null } => {
                 let column = t.column(*col);
                 match (&column.data, accept.as_slice()) {
                     (Data::Enum(v), [word]) => {
@@ -626,13 +499,7 @@ impl Node {
                 }
                 two_valued(out, column, start, *on_null);
             }
-            Node::Str {
-                col,
-                map,
-                op,
-                lit,
-                on_null,
-            } => {
+            Node::Str { col, map, op, lit, on_null } => {
                 let column = t.column(*col);
                 *out = Tri::NULL;
                 let mut scratch = Vec::new();

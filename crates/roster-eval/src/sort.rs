@@ -85,13 +85,7 @@ fn text_ranks(values: &[String]) -> Vec<u16> {
     sorted.dedup();
     values
         .iter()
-        .map(|v| {
-            sorted
-                .binary_search(&v.as_str())
-                .ok()
-                .and_then(|r| u16::try_from(r).ok())
-                .unwrap_or(u16::MAX)
-        })
+        .map(|v| sorted.binary_search(&v.as_str()).ok().and_then(|r| u16::try_from(r).ok()).unwrap_or(u16::MAX))
         .collect()
 }
 
@@ -115,31 +109,16 @@ impl Sorter {
     /// when it is a string prefix).
     fn encoder<'a>(&'a self, t: &'a Table) -> (Box<dyn Fn(usize) -> Entry + 'a>, bool) {
         let Some(key) = self.keys.first() else {
-            return (
-                Box::new(|row| Entry {
-                    null: 0,
-                    key: 0,
-                    row,
-                }),
-                true,
-            );
+            return (Box::new(|row| Entry { null: 0, key: 0, row }), true);
         };
         let column = t.column(key.col);
         let (present, missing) = if key.desc { (0, 1) } else { (1, 0) };
         let entry = move |row: usize, value: u128| {
             if column.is_valid(row) {
                 let key = if key.desc { !value } else { value };
-                Entry {
-                    null: present,
-                    key,
-                    row,
-                }
+                Entry { null: present, key, row }
             } else {
-                Entry {
-                    null: missing,
-                    key: 0,
-                    row,
-                }
+                Entry { null: missing, key: 0, row }
             }
         };
         match &column.data {
@@ -149,10 +128,7 @@ impl Sorter {
                 (Box::new(move |row| entry(row, encode(row))), true)
             }
             Data::Uuid(v) => (Box::new(move |row| entry(row, v[row])), true),
-            Data::Enum(v) => (
-                Box::new(move |row| entry(row, u128::from(key.rank(v[row])))),
-                true,
-            ),
+            Data::Enum(v) => (Box::new(move |row| entry(row, u128::from(key.rank(v[row])))), true),
             Data::Str(s) => {
                 let encode = move |row: usize| {
                     let bytes = s.bytes(row);
@@ -179,26 +155,17 @@ impl Sorter {
         let offset = usize::try_from(offset).unwrap_or(usize::MAX).min(m);
         let end = match limit {
             None => m,
-            Some(limit) => offset
-                .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
-                .min(m),
+            Some(limit) => offset.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX)).min(m),
         };
         if end <= offset {
             return Vec::new();
         }
         let (encode, exact) = self.encoder(t);
         // The rest of the order after the normalised first key.
-        let rest = if exact {
-            self.keys.get(1..).unwrap_or_default()
-        } else {
-            &self.keys[..]
-        };
+        let rest = if exact { self.keys.get(1..).unwrap_or_default() } else { &self.keys[..] };
         let cmp = |a: &Entry, b: &Entry| {
             (a.null, a.key).cmp(&(b.null, b.key)).then_with(|| {
-                rest.iter()
-                    .map(|k| k.cmp(t, a.row, b.row))
-                    .find(|o| o.is_ne())
-                    .unwrap_or_else(|| a.row.cmp(&b.row))
+                rest.iter().map(|k| k.cmp(t, a.row, b.row)).find(|o| o.is_ne()).unwrap_or_else(|| a.row.cmp(&b.row))
             })
         };
         let top_k = match method {
@@ -214,12 +181,7 @@ impl Sorter {
             rows.iter().map(|&row| encode(row)).collect()
         };
         entries.sort_unstable_by(cmp);
-        entries
-            .get(offset..end)
-            .unwrap_or_default()
-            .iter()
-            .map(|e| e.row)
-            .collect()
+        entries.get(offset..end).unwrap_or_default().iter().map(|e| e.row).collect()
     }
 }
 
@@ -227,11 +189,7 @@ impl Sorter {
 /// `2k`; whenever it fills, selection keeps its `k` least and their greatest becomes a bound
 /// that later entries must beat to enter, so most rows cost one comparison and memory stays
 /// `O(k)`.
-fn top(
-    entries: impl Iterator<Item = Entry>,
-    k: usize,
-    cmp: impl Fn(&Entry, &Entry) -> Ordering,
-) -> Vec<Entry> {
+fn top(entries: impl Iterator<Item = Entry>, k: usize, cmp: impl Fn(&Entry, &Entry) -> Ordering) -> Vec<Entry> {
     let capacity = k.saturating_mul(2).max(k + 64);
     let mut buf: Vec<Entry> = Vec::new();
     let mut bound: Option<Entry> = None;
@@ -262,9 +220,7 @@ mod tests {
 
     #[test]
     fn enum_ranks_follow_text() {
-        let values: Vec<String> = ["UNVERIFIED", "VERIFIED", "BLOCKED", "DELETED", "a", "B"]
-            .map(String::from)
-            .into();
+        let values: Vec<String> = ["UNVERIFIED", "VERIFIED", "BLOCKED", "DELETED", "a", "B"].map(String::from).into();
         assert_eq!(text_ranks(&values), vec![3, 4, 1, 2, 5, 0]);
     }
 
@@ -277,11 +233,7 @@ mod tests {
     fn sort_key() -> impl Strategy<Value = TypedSortKey> {
         (0u16..6, any::<bool>()).prop_map(|(f, desc)| TypedSortKey {
             field: FieldId(f),
-            direction: if desc {
-                Direction::Desc
-            } else {
-                Direction::Asc
-            },
+            direction: if desc { Direction::Desc } else { Direction::Asc },
         })
     }
 

@@ -43,10 +43,7 @@ pub(crate) struct StrColumn {
 
 impl StrColumn {
     fn new() -> StrColumn {
-        StrColumn {
-            buf: String::new(),
-            offsets: vec![0],
-        }
+        StrColumn { buf: String::new(), offsets: vec![0] }
     }
 
     fn push(&mut self, s: &str) {
@@ -141,11 +138,7 @@ impl Table {
                 validity: f.nullable.then(Bitmap::default),
             })
             .collect();
-        Table {
-            schema: schema.clone(),
-            columns,
-            len: 0,
-        }
+        Table { schema: schema.clone(), columns, len: 0 }
     }
 
     /// A table holding `records`, in order. Fails on the first record that does not fit the
@@ -156,10 +149,7 @@ impl Table {
     /// let table = roster_eval::Table::from_records(&profile.schema, profile.generate(100, 7)).unwrap();
     /// assert_eq!(table.len(), 100);
     /// ```
-    pub fn from_records(
-        schema: &Schema,
-        records: impl IntoIterator<Item = Record>,
-    ) -> Result<Table, EvalError> {
+    pub fn from_records(schema: &Schema, records: impl IntoIterator<Item = Record>) -> Result<Table, EvalError> {
         let mut table = Table::new(schema);
         for record in records {
             table.push(&record)?;
@@ -198,18 +188,13 @@ impl Table {
 
     fn validate(&self, record: &Record) -> Result<(), EvalError> {
         if record.0.len() != self.schema.fields.len() {
-            return Err(EvalError::WrongArity {
-                expected: self.schema.fields.len(),
-                found: record.0.len(),
-            });
+            return Err(EvalError::WrongArity { expected: self.schema.fields.len(), found: record.0.len() });
         }
         for (field, value) in self.schema.fields.iter().zip(&record.0) {
             let fits = match (&field.ty, value) {
                 (_, Value::Null) if field.nullable => true,
                 (_, Value::Null) => {
-                    return Err(EvalError::NullNotAllowed {
-                        field: field.name.clone(),
-                    });
+                    return Err(EvalError::NullNotAllowed { field: field.name.clone() });
                 }
                 (FieldType::Enum(e), Value::Enum(i)) => {
                     if usize::from(*i) >= e.values.len() {
@@ -261,11 +246,7 @@ impl Table {
     /// When `row >= self.len()` or `field` is not a field of the schema, like slice indexing.
     pub fn value(&self, row: usize, field: FieldId) -> Value {
         let column = &self.columns[field.index()];
-        assert!(
-            row < self.len,
-            "row {row} out of range for a table of {} rows",
-            self.len
-        );
+        assert!(row < self.len, "row {row} out of range for a table of {} rows", self.len);
         if !column.is_valid(row) {
             return Value::Null;
         }
@@ -325,10 +306,7 @@ mod tests {
                 Field::new("name", FieldType::String).nullable(),
                 Field::new(
                     "kind",
-                    FieldType::Enum(EnumType {
-                        values: vec!["b".into(), "a".into()],
-                        case_sensitive: true,
-                    }),
+                    FieldType::Enum(EnumType { values: vec!["b".into(), "a".into()], case_sensitive: true }),
                 ),
             ],
             primary_key: FieldId(0),
@@ -338,17 +316,9 @@ mod tests {
     #[test]
     fn round_trips_values_and_nulls() {
         let records = vec![
-            Record(vec![
-                Value::Int(1),
-                Value::Str("zoë".into()),
-                Value::Enum(1),
-            ]),
+            Record(vec![Value::Int(1), Value::Str("zoë".into()), Value::Enum(1)]),
             Record(vec![Value::Int(2), Value::Null, Value::Enum(0)]),
-            Record(vec![
-                Value::Int(3),
-                Value::Str(String::new()),
-                Value::Enum(0),
-            ]),
+            Record(vec![Value::Int(3), Value::Str(String::new()), Value::Enum(0)]),
         ];
         let table = Table::from_records(&schema(), records.clone()).unwrap();
         assert_eq!(table.len(), 3);
@@ -356,30 +326,19 @@ mod tests {
         for (i, r) in records.iter().enumerate() {
             assert_eq!(&table.record(i, &all), r);
         }
-        assert_eq!(
-            table.record(0, &[FieldId(2)]),
-            Record(vec![Value::Null, Value::Null, Value::Enum(1)])
-        );
+        assert_eq!(table.record(0, &[FieldId(2)]), Record(vec![Value::Null, Value::Null, Value::Enum(1)]));
     }
 
     #[test]
     fn validity_spans_many_words() {
         let s = schema();
         let records = (0..200).map(|i| {
-            let name = if i % 3 == 0 {
-                Value::Null
-            } else {
-                Value::Str(format!("n{i}"))
-            };
+            let name = if i % 3 == 0 { Value::Null } else { Value::Str(format!("n{i}")) };
             Record(vec![Value::Int(i), name, Value::Enum(0)])
         });
         let table = Table::from_records(&s, records).unwrap();
         for i in 0..200 {
-            assert_eq!(
-                table.value(i, FieldId(1)) == Value::Null,
-                i % 3 == 0,
-                "row {i}"
-            );
+            assert_eq!(table.value(i, FieldId(1)) == Value::Null, i % 3 == 0, "row {i}");
         }
     }
 
@@ -388,34 +347,16 @@ mod tests {
         let mut table = Table::new(&schema());
         let cases = [
             (Record(vec![Value::Int(1)]), "record-arity"),
-            (
-                Record(vec![Value::Null, Value::Null, Value::Enum(0)]),
-                "record-null-not-allowed",
-            ),
-            (
-                Record(vec![Value::Int(1), Value::Int(2), Value::Enum(0)]),
-                "record-type-mismatch",
-            ),
-            (
-                Record(vec![Value::Int(1), Value::Null, Value::Enum(2)]),
-                "record-enum-out-of-range",
-            ),
+            (Record(vec![Value::Null, Value::Null, Value::Enum(0)]), "record-null-not-allowed"),
+            (Record(vec![Value::Int(1), Value::Int(2), Value::Enum(0)]), "record-type-mismatch"),
+            (Record(vec![Value::Int(1), Value::Null, Value::Enum(2)]), "record-enum-out-of-range"),
         ];
         for (record, code) in cases {
             let err = table.push(&record).unwrap_err();
             assert_eq!(err.code(), code, "{err}");
         }
         assert!(table.is_empty());
-        let err = table
-            .push(&Record(vec![
-                Value::Int(1),
-                Value::Bool(true),
-                Value::Enum(0),
-            ]))
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "field `name` holds a string, found a boolean"
-        );
+        let err = table.push(&Record(vec![Value::Int(1), Value::Bool(true), Value::Enum(0)])).unwrap_err();
+        assert_eq!(err.to_string(), "field `name` holds a string, found a boolean");
     }
 }

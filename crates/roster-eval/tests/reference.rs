@@ -60,14 +60,7 @@ fn order(a: &Value, b: &Value, texts: Option<&[String]>) -> Ordering {
 
 fn uuid_text(u: u128) -> String {
     let h = format!("{u:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 /// `Some(true)`, `Some(false)` or `None` (null).
@@ -118,11 +111,7 @@ fn eval(schema: &Schema, r: &Record, p: &Pred) -> Option<bool> {
             let v = value(r, operand);
             Some(v != Value::Null && values.contains(&v))
         }
-        Pred::StrTest {
-            op,
-            haystack,
-            needle,
-        } => match (value(r, haystack), value(r, needle)) {
+        Pred::StrTest { op, haystack, needle } => match (value(r, haystack), value(r, needle)) {
             (Value::Str(h), Value::Str(n)) => Some(match op {
                 StrOp::Contains => h.contains(&n),
                 StrOp::StartsWith => h.starts_with(&n),
@@ -135,9 +124,8 @@ fn eval(schema: &Schema, r: &Record, p: &Pred) -> Option<bool> {
 
 /// Matching rows, stably sorted (nulls first ascending, last descending), then paged.
 fn reference_rows(schema: &Schema, records: &[Record], q: &TypedQuery) -> (Vec<usize>, usize) {
-    let mut rows: Vec<usize> = (0..records.len())
-        .filter(|&i| eval(schema, &records[i], &q.filter) == Some(true))
-        .collect();
+    let mut rows: Vec<usize> =
+        (0..records.len()).filter(|&i| eval(schema, &records[i], &q.filter) == Some(true)).collect();
     let count = rows.len();
     rows.sort_by(|&a, &b| {
         for key in &q.sort {
@@ -171,9 +159,7 @@ fn reference_rows(schema: &Schema, records: &[Record], q: &TypedQuery) -> (Vec<u
         Ordering::Equal
     });
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
-    let limit = q
-        .limit
-        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let limit = q.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
     (rows.into_iter().skip(offset).take(limit).collect(), count)
 }
 
@@ -211,30 +197,18 @@ impl World {
                 }
             }
         }
-        let mut needles: Vec<String> = [
-            "", "a", "A", "smith", "@", ".", "ë", " ", "%", "_", "user-1", "ALICE", "alice",
-        ]
-        .map(String::from)
-        .into();
+        let mut needles: Vec<String> =
+            ["", "a", "A", "smith", "@", ".", "ë", " ", "%", "_", "user-1", "ALICE", "alice"].map(String::from).into();
         for (pool, field) in pools.iter_mut().zip(&schema.fields) {
             let extras = match &field.ty {
-                FieldType::String => vec![
-                    Value::Str(String::new()),
-                    Value::Str("m".into()),
-                    Value::Str("Zz".into()),
-                ],
+                FieldType::String => vec![Value::Str(String::new()), Value::Str("m".into()), Value::Str("Zz".into())],
                 FieldType::Enum(e) => (0..e.values.len()).map(|c| Value::Enum(c as u16)).collect(),
-                FieldType::Timestamp => vec![
-                    Value::Timestamp(Timestamp(i64::MIN)),
-                    Value::Timestamp(Timestamp(1_600_000_000_000_000)),
-                ],
+                FieldType::Timestamp => {
+                    vec![Value::Timestamp(Timestamp(i64::MIN)), Value::Timestamp(Timestamp(1_600_000_000_000_000))]
+                }
                 FieldType::Bool => vec![Value::Bool(false), Value::Bool(true)],
                 FieldType::Int => vec![Value::Int(-1), Value::Int(0), Value::Int(i64::MAX)],
-                FieldType::Uuid => vec![
-                    Value::Uuid(0),
-                    Value::Uuid(u128::MAX),
-                    Value::Uuid(1 << 127),
-                ],
+                FieldType::Uuid => vec![Value::Uuid(0), Value::Uuid(u128::MAX), Value::Uuid(1 << 127)],
             };
             for v in extras {
                 if !pool.contains(&v) {
@@ -245,12 +219,9 @@ impl World {
                 if let Value::Str(s) = v {
                     let chars: Vec<char> = s.chars().collect();
                     let n = chars.len();
-                    for (from, to) in [
-                        (0, n.min(3)),
-                        (n / 2, n),
-                        (n / 3, (2 * n / 3).max(n / 3)),
-                        (n.saturating_sub(4), n),
-                    ] {
+                    for (from, to) in
+                        [(0, n.min(3)), (n / 2, n), (n / 3, (2 * n / 3).max(n / 3)), (n.saturating_sub(4), n)]
+                    {
                         let sub: String = chars[from..to].iter().collect();
                         if !needles.contains(&sub) {
                             needles.push(sub);
@@ -259,18 +230,8 @@ impl World {
                 }
             }
         }
-        let string_fields = schema
-            .ids()
-            .filter(|id| schema.get(*id).ty == FieldType::String)
-            .collect();
-        World {
-            schema,
-            records,
-            table,
-            pools,
-            needles,
-            string_fields,
-        }
+        let string_fields = schema.ids().filter(|id| schema.get(*id).ty == FieldType::String).collect();
+        World { schema, records, table, pools, needles, string_fields }
     }
 
     fn fields(&self) -> Vec<FieldId> {
@@ -297,107 +258,43 @@ fn dedup(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
 
 /// Builds one leaf from random choices.
 #[allow(clippy::too_many_arguments)]
-fn leaf(
-    w: &World,
-    f: Index,
-    o: Index,
-    l: Index,
-    op: CmpOp,
-    kind: u8,
-    flag: bool,
-    more: &[Index],
-) -> Pred {
+fn leaf(w: &World, f: Index, o: Index, l: Index, op: CmpOp, kind: u8, flag: bool, more: &[Index]) -> Pred {
     let fields = w.fields();
     let id = *f.get(&fields);
     let ty = &w.schema.get(id).ty;
     let is_enum = matches!(ty, FieldType::Enum(_));
-    let cmp_op = if is_enum && op.is_ordering() {
-        if flag { CmpOp::Eq } else { CmpOp::Ne }
-    } else {
-        op
-    };
+    let cmp_op = if is_enum && op.is_ordering() { if flag { CmpOp::Eq } else { CmpOp::Ne } } else { op };
     let pool = &w.pools[id.index()];
     let lit = || Operand::Literal(l.get(pool).clone());
     let field = Operand::Field(id);
     let needle = || Operand::Literal(Value::Str(l.get(&w.needles).clone()));
     let str_op = STR_OPS[more[0].index(3)];
-    let string_field = w
-        .string_fields
-        .get(o.index(w.string_fields.len().max(1)))
-        .map(|s| Operand::Field(*s));
+    let string_field = w.string_fields.get(o.index(w.string_fields.len().max(1))).map(|s| Operand::Field(*s));
     match (kind, string_field) {
-        (0..=5, _) => Pred::Cmp {
-            op: cmp_op,
-            lhs: field,
-            rhs: lit(),
-        },
+        (0..=5, _) => Pred::Cmp { op: cmp_op, lhs: field, rhs: lit() },
         (6, _) => {
             // Another field of the same type (an enum only against itself).
             let same: Vec<FieldId> = fields
                 .iter()
                 .copied()
-                .filter(|g| {
-                    if is_enum {
-                        *g == id
-                    } else {
-                        w.schema.get(*g).ty == *ty
-                    }
-                })
+                .filter(|g| if is_enum { *g == id } else { w.schema.get(*g).ty == *ty })
                 .collect();
-            Pred::Cmp {
-                op: cmp_op,
-                lhs: field,
-                rhs: Operand::Field(*o.get(&same)),
-            }
+            Pred::Cmp { op: cmp_op, lhs: field, rhs: Operand::Field(*o.get(&same)) }
         }
-        (7, _) => Pred::Cmp {
-            op: cmp_op,
-            lhs: lit(),
-            rhs: field,
-        },
+        (7, _) => Pred::Cmp { op: cmp_op, lhs: lit(), rhs: field },
         // Beyond the checker's invariants: a null literal, and two literals.
-        (8, _) => Pred::Cmp {
-            op: cmp_op,
-            lhs: field,
-            rhs: Operand::Literal(Value::Null),
-        },
-        (9, _) => Pred::Cmp {
-            op: cmp_op,
-            lhs: lit(),
-            rhs: Operand::Literal(more[0].get(pool).clone()),
-        },
-        (10..=12, _) => Pred::In {
-            operand: field,
-            values: dedup(more.iter().map(|i| i.get(pool).clone())),
-        },
-        (13 | 14, _) => Pred::IsNull {
-            operand: field,
-            negated: flag,
-        },
-        (15, Some(s)) => Pred::StrTest {
-            op: str_op,
-            haystack: s,
-            needle: needle(),
-        },
-        (16, Some(s)) => Pred::StrTest {
-            op: str_op,
-            haystack: func(FUNCS[more[0].index(3)], s),
-            needle: needle(),
-        },
+        (8, _) => Pred::Cmp { op: cmp_op, lhs: field, rhs: Operand::Literal(Value::Null) },
+        (9, _) => Pred::Cmp { op: cmp_op, lhs: lit(), rhs: Operand::Literal(more[0].get(pool).clone()) },
+        (10..=12, _) => Pred::In { operand: field, values: dedup(more.iter().map(|i| i.get(pool).clone())) },
+        (13 | 14, _) => Pred::IsNull { operand: field, negated: flag },
+        (15, Some(s)) => Pred::StrTest { op: str_op, haystack: s, needle: needle() },
+        (16, Some(s)) => Pred::StrTest { op: str_op, haystack: func(FUNCS[more[0].index(3)], s), needle: needle() },
         (17, Some(s)) => {
             let hay = Operand::Literal(Value::Str(o.get(&w.needles).clone()));
             if flag {
-                Pred::StrTest {
-                    op: str_op,
-                    haystack: hay,
-                    needle: s,
-                }
+                Pred::StrTest { op: str_op, haystack: hay, needle: s }
             } else {
-                Pred::StrTest {
-                    op: str_op,
-                    haystack: s.clone(),
-                    needle: func(ScalarFunc::Trim, s),
-                }
+                Pred::StrTest { op: str_op, haystack: s.clone(), needle: func(ScalarFunc::Trim, s) }
             }
         }
         (18, Some(s)) => {
@@ -406,38 +303,20 @@ fn leaf(
                 t if flag => f.apply(t),
                 t => Value::Str(t.clone()),
             };
-            Pred::Cmp {
-                op,
-                lhs: func(f, s),
-                rhs: Operand::Literal(text),
-            }
+            Pred::Cmp { op, lhs: func(f, s), rhs: Operand::Literal(text) }
         }
-        (19, Some(s)) => Pred::Cmp {
-            op,
-            lhs: func(ScalarFunc::Length, s),
-            rhs: Operand::Literal(Value::Int(l.index(14) as i64)),
-        },
+        (19, Some(s)) => {
+            Pred::Cmp { op, lhs: func(ScalarFunc::Length, s), rhs: Operand::Literal(Value::Int(l.index(14) as i64)) }
+        }
         (20, Some(s)) => {
             let other = Operand::Field(*more[0].get(&w.string_fields));
-            Pred::Cmp {
-                op,
-                lhs: func(FUNCS[l.index(3)], s),
-                rhs: func(FUNCS[o.index(3)], other),
-            }
+            Pred::Cmp { op, lhs: func(FUNCS[l.index(3)], s), rhs: func(FUNCS[o.index(3)], other) }
         }
         (21, Some(s)) => {
-            let values = more
-                .iter()
-                .map(|i| ScalarFunc::ToLower.apply(i.get::<String>(&w.needles)));
-            Pred::In {
-                operand: func(ScalarFunc::ToLower, s),
-                values: dedup(values),
-            }
+            let values = more.iter().map(|i| ScalarFunc::ToLower.apply(i.get::<String>(&w.needles)));
+            Pred::In { operand: func(ScalarFunc::ToLower, s), values: dedup(values) }
         }
-        (22, Some(s)) => Pred::IsNull {
-            operand: func(FUNCS[l.index(3)], s),
-            negated: flag,
-        },
+        (22, Some(s)) => Pred::IsNull { operand: func(FUNCS[l.index(3)], s), negated: flag },
         _ => Pred::Const(flag),
     }
 }
@@ -466,41 +345,24 @@ fn pred(w: Arc<World>) -> impl Strategy<Value = Pred> {
 fn sort(w: &World) -> impl Strategy<Value = Vec<TypedSortKey>> + use<> {
     let fields = w.fields();
     let pk = w.schema.primary_key;
-    (
-        prop::collection::vec((any::<Index>(), any::<bool>()), 0..4),
-        any::<bool>(),
-    )
-        .prop_map(move |(keys, pk_desc)| {
-            let dir = |desc: bool| {
-                if desc {
-                    Direction::Desc
-                } else {
-                    Direction::Asc
-                }
-            };
-            let mut out: Vec<TypedSortKey> = Vec::new();
-            for (i, desc) in keys {
-                let field = *i.get(&fields);
-                if field != pk && !out.iter().any(|k| k.field == field) {
-                    out.push(TypedSortKey {
-                        field,
-                        direction: dir(desc),
-                    });
-                }
+    (prop::collection::vec((any::<Index>(), any::<bool>()), 0..4), any::<bool>()).prop_map(move |(keys, pk_desc)| {
+        let dir = |desc: bool| {
+            if desc { Direction::Desc } else { Direction::Asc }
+        };
+        let mut out: Vec<TypedSortKey> = Vec::new();
+        for (i, desc) in keys {
+            let field = *i.get(&fields);
+            if field != pk && !out.iter().any(|k| k.field == field) {
+                out.push(TypedSortKey { field, direction: dir(desc) });
             }
-            out.push(TypedSortKey {
-                field: pk,
-                direction: dir(pk_desc),
-            });
-            out
-        })
+        }
+        out.push(TypedSortKey { field: pk, direction: dir(pk_desc) });
+        out
+    })
 }
 
 fn page() -> impl Strategy<Value = (Option<u64>, u64)> {
-    (
-        prop::option::of(prop_oneof![0u64..20, 0u64..3000, Just(u64::MAX)]),
-        prop_oneof![Just(0u64), 0u64..50, 0u64..3000],
-    )
+    (prop::option::of(prop_oneof![0u64..20, 0u64..3000, Just(u64::MAX)]), prop_oneof![Just(0u64), 0u64..50, 0u64..3000])
 }
 
 fn projection(w: &World) -> impl Strategy<Value = Vec<FieldId>> + use<> {
@@ -518,15 +380,8 @@ fn projection(w: &World) -> impl Strategy<Value = Vec<FieldId>> + use<> {
 }
 
 fn query(w: Arc<World>) -> impl Strategy<Value = TypedQuery> {
-    (pred(w.clone()), sort(&w), page(), projection(&w)).prop_map(
-        |(filter, sort, (limit, offset), projection)| TypedQuery {
-            filter,
-            sort,
-            projection,
-            limit,
-            offset,
-        },
-    )
+    (pred(w.clone()), sort(&w), page(), projection(&w))
+        .prop_map(|(filter, sort, (limit, offset), projection)| TypedQuery { filter, sort, projection, limit, offset })
 }
 
 fn agree(w: &World, q: &TypedQuery) -> Result<(), TestCaseError> {
@@ -535,20 +390,13 @@ fn agree(w: &World, q: &TypedQuery) -> Result<(), TestCaseError> {
     prop_assert_eq!(plan.count(&w.table), count, "count");
     let rows = plan.rows(&w.table);
     prop_assert_eq!(&rows, &want, "rows");
-    let records: Vec<Record> = want
-        .iter()
-        .map(|&r| project(&w.records[r], &q.projection))
-        .collect();
+    let records: Vec<Record> = want.iter().map(|&r| project(&w.records[r], &q.projection)).collect();
     prop_assert_eq!(plan.records(&w.table), records, "records");
     Ok(())
 }
 
 fn config(cases: u32) -> Config {
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
+    Config { cases, failure_persistence: None, ..Config::default() }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,10 +426,7 @@ proptest! {
 // Random tables with every column type, all nullable but the key.
 
 fn sink_schema() -> Schema {
-    let enum_type = EnumType {
-        values: ["b", "a", "C", "a2"].map(String::from).into(),
-        case_sensitive: true,
-    };
+    let enum_type = EnumType { values: ["b", "a", "C", "a2"].map(String::from).into(), case_sensitive: true };
     Schema {
         name: "sink".into(),
         fields: vec![
@@ -604,29 +449,20 @@ fn maybe<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value
 }
 
 fn sink_row() -> impl Strategy<Value = Vec<Value>> {
-    const STRINGS: [&str; 14] = [
-        "", "a", "A", "ab", " a ", "Zoë", "zoë", "ÉCOLE", "x%y", "a_b", "bob", "BOB", "  ",
-        "a\u{0}",
-    ];
-    let string = || {
-        maybe(select(STRINGS.to_vec()))
-            .prop_map(|s| s.map_or(Value::Null, |s| Value::Str(s.into())))
-    };
+    const STRINGS: [&str; 14] =
+        ["", "a", "A", "ab", " a ", "Zoë", "zoë", "ÉCOLE", "x%y", "a_b", "bob", "BOB", "  ", "a\u{0}"];
+    let string = || maybe(select(STRINGS.to_vec())).prop_map(|s| s.map_or(Value::Null, |s| Value::Str(s.into())));
     (
         string(),
         string(),
         maybe(any::<bool>()).prop_map(|b| b.map_or(Value::Null, Value::Bool)),
         maybe(-3i64..4).prop_map(|i| i.map_or(Value::Null, Value::Int)),
         maybe(0u16..4).prop_map(|e| e.map_or(Value::Null, Value::Enum)),
-        maybe(-2i64..4)
-            .prop_map(|t| t.map_or(Value::Null, |t| Value::Timestamp(Timestamp(t * 1000)))),
+        maybe(-2i64..4).prop_map(|t| t.map_or(Value::Null, |t| Value::Timestamp(Timestamp(t * 1000)))),
         (-2i64..4).prop_map(|t| Value::Timestamp(Timestamp(t * 1000))),
-        maybe(select(vec![0u128, 1, 5, 1 << 127, u128::MAX]))
-            .prop_map(|u| u.map_or(Value::Null, Value::Uuid)),
+        maybe(select(vec![0u128, 1, 5, 1 << 127, u128::MAX])).prop_map(|u| u.map_or(Value::Null, Value::Uuid)),
     )
-        .prop_map(|(name, nick, flag, score, kind, at, until, uid)| {
-            vec![name, nick, flag, score, kind, at, until, uid]
-        })
+        .prop_map(|(name, nick, flag, score, kind, at, until, uid)| vec![name, nick, flag, score, kind, at, until, uid])
 }
 
 fn sink() -> impl Strategy<Value = (Arc<World>, TypedQuery)> {

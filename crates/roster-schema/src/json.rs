@@ -56,22 +56,12 @@ fn describe(v: &Json) -> String {
 }
 
 fn decode_value(field: &crate::Field, v: &Json) -> Result<Value, DecodeError> {
-    let invalid = |expected: String| DecodeError::Invalid {
-        field: field.name.clone(),
-        expected,
-        found: describe(v),
-    };
+    let invalid = |expected: String| DecodeError::Invalid { field: field.name.clone(), expected, found: describe(v) };
     if v.is_null() {
-        return if field.nullable {
-            Ok(Value::Null)
-        } else {
-            Err(DecodeError::Missing { field: field.name.clone() })
-        };
+        return if field.nullable { Ok(Value::Null) } else { Err(DecodeError::Missing { field: field.name.clone() }) };
     }
     match &field.ty {
-        FieldType::String => {
-            v.as_str().map(|s| Value::Str(s.to_owned())).ok_or_else(|| invalid("a string".into()))
-        }
+        FieldType::String => v.as_str().map(|s| Value::Str(s.to_owned())).ok_or_else(|| invalid("a string".into())),
         FieldType::Enum(e) => {
             let s = v.as_str().ok_or_else(|| invalid(format!("one of {}", e.values.join(", "))))?;
             e.lookup(s).map(Value::Enum).ok_or_else(|| invalid(format!("one of {}", e.values.join(", "))))
@@ -83,11 +73,9 @@ fn decode_value(field: &crate::Field, v: &Json) -> Result<Value, DecodeError> {
             .ok_or_else(|| invalid("an ISO 8601 timestamp string".into())),
         FieldType::Bool => v.as_bool().map(Value::Bool).ok_or_else(|| invalid("true or false".into())),
         FieldType::Int => v.as_i64().map(Value::Int).ok_or_else(|| invalid("a 64-bit integer".into())),
-        FieldType::Uuid => v
-            .as_str()
-            .and_then(roster_ast::parse_guid)
-            .map(Value::Uuid)
-            .ok_or_else(|| invalid("a UUID string".into())),
+        FieldType::Uuid => {
+            v.as_str().and_then(roster_ast::parse_guid).map(Value::Uuid).ok_or_else(|| invalid("a UUID string".into()))
+        }
     }
 }
 

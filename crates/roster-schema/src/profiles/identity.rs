@@ -30,8 +30,30 @@ pub fn schema() -> Schema {
 }
 
 const FIRST: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "niaj", "olivia",
-    "peggy", "rupert", "sybil", "trent", "victor", "walter", "zoë", "José", "o'brien", "Anne-Marie", "li",
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "victor",
+    "walter",
+    "zoë",
+    "José",
+    "o'brien",
+    "Anne-Marie",
+    "li",
 ];
 const LAST: &[&str] = &["smith", "jones", "García", "nguyen", "O'Neil", "müller", "kowalski", "ito", "khan", "doe"];
 const DOMAINS: &[&str] = &["example.com", "acme.io", "mail.example.org", "corp.local"];
@@ -71,8 +93,8 @@ pub(crate) fn make(_schema: &Schema, rng: &mut Rng, i: u64) -> Record {
 
 #[cfg(test)]
 mod tests {
-    use crate::profiles::by_name;
     use crate::Value;
+    use crate::profiles::by_name;
 
     #[test]
     fn deterministic_and_varied() {

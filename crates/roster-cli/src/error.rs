@@ -1,0 +1,93 @@
+//! CLI errors and how they are reported.
+
+use roster_ast::Diagnostic;
+
+use crate::args::ErrorFormat;
+
+/// Why a command failed.
+pub enum CliError {
+    /// Diagnostics about a text the user gave (exit 2).
+    Diagnostics {
+        /// Where the text came from (`filter`, `sort`, `fields`).
+        origin: &'static str,
+        /// The text.
+        source: String,
+        /// The errors, rendered in order.
+        errors: Vec<Box<dyn Diagnostic>>,
+    },
+    /// Invalid records in a data file (exit 2).
+    Data(Vec<String>),
+    /// Invalid usage the argument parser could not see (exit 2).
+    Usage(String),
+    /// Anything else: I/O, database (exit 1).
+    Runtime(String),
+}
+
+impl std::fmt::Debug for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Diagnostics { origin, errors, .. } => {
+                let codes: Vec<_> = errors.iter().map(|e| format!("{}: {e}", e.code())).collect();
+                write!(f, "Diagnostics({origin}: {codes:?})")
+            }
+            CliError::Data(l) => write!(f, "Data({l:?})"),
+            CliError::Usage(m) => write!(f, "Usage({m:?})"),
+            CliError::Runtime(m) => write!(f, "Runtime({m:?})"),
+        }
+    }
+}
+
+impl CliError {
+    /// One diagnostic about `source`.
+    pub fn diag(origin: &'static str, source: &str, d: impl Diagnostic + 'static) -> CliError {
+        CliError::Diagnostics { origin, source: source.to_owned(), errors: vec![Box::new(d)] }
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Runtime(_) => 1,
+            _ => 2,
+        }
+    }
+
+    /// Prints the error on stderr in the requested format.
+    pub fn report(&self, format: ErrorFormat) {
+        match (self, format) {
+            (CliError::Diagnostics { origin, source, errors }, ErrorFormat::Human) => {
+                for e in errors {
+                    eprint!("{}", roster_render::human(e.as_ref(), source, origin));
+                }
+            }
+            (CliError::Diagnostics { errors, .. }, ErrorFormat::Json) => {
+                for e in errors {
+                    eprintln!("{}", roster_render::json(e.as_ref()));
+                }
+            }
+            (CliError::Data(lines), ErrorFormat::Human) => {
+                for l in lines {
+                    eprintln!("error[invalid-record]: {l}");
+                }
+            }
+            (CliError::Usage(m), ErrorFormat::Human) => eprintln!("error[usage]: {m}"),
+            (CliError::Runtime(m), ErrorFormat::Human) => eprintln!("error: {m}"),
+            (CliError::Data(lines), ErrorFormat::Json) => {
+                for l in lines {
+                    eprintln!("{}", serde_json::json!({"code": "invalid-record", "message": l}));
+                }
+            }
+            (CliError::Usage(m), ErrorFormat::Json) => {
+                eprintln!("{}", serde_json::json!({"code": "usage", "message": m}));
+            }
+            (CliError::Runtime(m), ErrorFormat::Json) => {
+                eprintln!("{}", serde_json::json!({"code": "runtime", "message": m}));
+            }
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Runtime(e.to_string())
+    }
+}
