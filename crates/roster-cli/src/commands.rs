@@ -75,6 +75,12 @@ fn parse(dialect: Dialect, text: &str) -> Result<(), CliError> {
             println!("{json}");
             Ok(())
         }
+        Dialect::Mongo => {
+            let expr = roster_mongo::parse_query(text).map_err(|e| CliError::diag("filter", text, e))?;
+            let json = serde_json::to_string_pretty(&expr).map_err(|e| CliError::Runtime(e.to_string()))?;
+            println!("{json}");
+            Ok(())
+        }
     }
 }
 
@@ -120,17 +126,41 @@ impl roster_ast::Diagnostic for FieldsError {
 
 /// Parses and checks the query arguments into a typed query.
 fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliError> {
-    let Dialect::Odata = q.dialect;
-    let filter = if q.filter.trim().is_empty() {
-        None
-    } else {
-        Some(roster_odata::parse_filter(&q.filter).map_err(|e| CliError::diag("filter", &q.filter, e))?)
+    let (filter, sort, projection) = match q.dialect {
+        Dialect::Odata => {
+            let filter = if q.filter.trim().is_empty() {
+                None
+            } else {
+                Some(roster_odata::parse_filter(&q.filter).map_err(|e| CliError::diag("filter", &q.filter, e))?)
+            };
+            let sort = match &q.sort {
+                Some(s) => roster_odata::parse_orderby(s).map_err(|e| CliError::diag("sort", s, e))?,
+                None => Vec::new(),
+            };
+            (filter, sort, q.fields.as_deref().map(parse_fields).transpose()?)
+        }
+        Dialect::Mongo => {
+            // The implicit `_id` of an inclusion projection is the profile's primary key.
+            let opts = roster_mongo::Options {
+                id_field: Some(schema.get(schema.primary_key).name.clone()),
+                ..roster_mongo::Options::default()
+            };
+            let filter = if q.filter.trim().is_empty() {
+                None
+            } else {
+                roster_mongo::parse_query_with(&q.filter, &opts).map_err(|e| CliError::diag("filter", &q.filter, e))?
+            };
+            let sort = match &q.sort {
+                Some(s) => roster_mongo::parse_sort_with(s, &opts).map_err(|e| CliError::diag("sort", s, e))?,
+                None => Vec::new(),
+            };
+            let projection = match &q.fields {
+                Some(f) => roster_mongo::parse_fields_with(f, &opts).map_err(|e| CliError::diag("fields", f, e))?,
+                None => None,
+            };
+            (filter, sort, projection)
+        }
     };
-    let sort = match &q.sort {
-        Some(s) => roster_odata::parse_orderby(s).map_err(|e| CliError::diag("sort", s, e))?,
-        None => Vec::new(),
-    };
-    let projection = q.fields.as_deref().map(parse_fields).transpose()?;
     let query = Query { filter, sort, projection, page: Page { limit: q.limit, offset: q.offset } };
     roster_check::check(&query, schema).map_err(|errors| {
         // Sort and projection errors point into their own texts; report each against its text.
