@@ -75,3 +75,37 @@ fn identity_invalid_filters() {
         insta::assert_snapshot!(format!("identity_err__{name}"), format!("filter: {text}\n{rendered}"));
     }
 }
+
+/// Mongo query documents over the identity profile: the AST, its OData canonical form, the
+/// checked form and the PostgreSQL statement; and the diagnostics of invalid documents.
+#[test]
+fn identity_mongo_queries() {
+    let schema = roster_schema::profiles::identity::schema();
+    for (name, text) in cases("identity/mongo_ok.txt") {
+        let ast = roster_mongo::parse_query(&text).unwrap_or_else(|e| panic!("{name}: {e}")).expect(&name);
+        let query = Query { filter: Some(ast.clone()), ..Query::default() };
+        let typed = roster_check::check(&query, &schema)
+            .unwrap_or_else(|e| panic!("{name}: {:?}", e.iter().map(ToString::to_string).collect::<Vec<_>>()));
+        let c = roster_sql::select(&schema, &typed, Backend::Postgres).unwrap();
+        let snap = format!(
+            "query:     {text}\nast:       {}\ncanonical: {ast}\nchecked:   {}\npostgres:  {}\n  values:  {}\n",
+            sexpr(&ast, true),
+            roster_check::filter_to_odata(&schema, &typed.filter),
+            c.sql,
+            c.values_json()
+        );
+        insta::assert_snapshot!(format!("identity_mongo_ok__{name}"), snap);
+    }
+    for (name, text) in cases("identity/mongo_err.txt") {
+        let rendered = match roster_mongo::parse_query(&text) {
+            Err(e) => render_all(&text, &[&e]),
+            Ok(ast) => {
+                let query = Query { filter: ast, ..Query::default() };
+                let errors = roster_check::check(&query, &schema).expect_err(&name);
+                let refs: Vec<&dyn Diagnostic> = errors.iter().map(|e| e as &dyn Diagnostic).collect();
+                render_all(&text, &refs)
+            }
+        };
+        insta::assert_snapshot!(format!("identity_mongo_err__{name}"), format!("query: {text}\n{rendered}"));
+    }
+}

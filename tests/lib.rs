@@ -39,6 +39,9 @@ fn write_sexpr(e: &Expr, spans: bool, out: &mut String) {
                 ExprKind::Compare { op, .. } => op.keyword().to_owned(),
                 ExprKind::In { .. } => "in".to_owned(),
                 ExprKind::Call { func, .. } => func.name().to_owned(),
+                ExprKind::Exists { path, exists } => format!("exists {path} {exists}"),
+                ExprKind::Regex { pattern, flags, .. } => format!("regex {pattern:?} {flags:?}"),
+                ExprKind::Quantified { quantifier, path, var, .. } => format!("{quantifier:?} {path} {var}"),
                 other => format!("{other:?}"),
             };
             out.push_str(&head);
