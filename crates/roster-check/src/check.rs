@@ -6,6 +6,9 @@ use roster_schema::{FieldId, FieldType, Schema, Value};
 use crate::error::{CheckError, CheckErrorKind};
 use crate::typed::{Operand, Pred, ScalarFunc, StrOp, TypedQuery, TypedSortKey, ValueType, field_value_type};
 
+#[path = "search.rs"]
+mod search;
+
 /// Checker limits.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
@@ -197,7 +200,11 @@ impl Checker<'_> {
                 self.err(e.span, CheckErrorKind::NotACondition { found: describe(e) });
                 None
             }
-            ExprKind::Regex { .. } | ExprKind::Search { .. } | ExprKind::Quantified { .. } => {
+            ExprKind::Search { keywords, scope, fields } => self.search(keywords, *scope, fields.as_deref(), e.span),
+            ExprKind::Quantified { quantifier, path, var, predicate } => {
+                self.quantified(*quantifier, path, var, predicate, e.span, depth)
+            }
+            ExprKind::Regex { .. } => {
                 self.err(e.span, CheckErrorKind::Unsupported { construct: describe(e) });
                 None
             }
@@ -443,6 +450,10 @@ impl Checker<'_> {
             ExprKind::Literal { value } => Some(Val::Lit(value.clone())),
             ExprKind::Path { path } => {
                 let id = self.field(path, "filtered on")?;
+                if self.schema.get(id).ty == FieldType::StringArray {
+                    self.array_as_value(path);
+                    return None;
+                }
                 Some(Val::Typed(Operand::Field(id), field_value_type(self.schema, id)))
             }
             ExprKind::Call { func, args } => {

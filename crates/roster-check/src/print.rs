@@ -8,7 +8,7 @@ use std::fmt::Write;
 use roster_ast::{Direction, Literal};
 use roster_schema::{FieldType, Schema, Value};
 
-use crate::typed::{Operand, Pred, ScalarFunc, StrOp, TypedQuery};
+use crate::typed::{ElemOp, Operand, Pred, ScalarFunc, StrOp, TypedQuery};
 
 /// The filter of a typed query in OData syntax.
 pub fn filter_to_odata(schema: &Schema, pred: &Pred) -> String {
@@ -40,6 +40,8 @@ fn value_into(schema: &Schema, op: &Operand, v: &Value, out: &mut String) {
         Value::Str(s) => Literal::String(s.clone()),
         Value::Uuid(u) => Literal::Guid(*u),
         Value::Timestamp(t) => Literal::DateTime(*t),
+        // Array literals never occur in typed queries; shown as their elements, for debugging.
+        Value::StrArray(items) => Literal::String(items.join(", ")),
         Value::Enum(i) => {
             let text = match op {
                 Operand::Field(id) => match &schema.get(*id).ty {
@@ -98,7 +100,8 @@ fn pred_into(schema: &Schema, p: &Pred, out: &mut String, parent: u8) {
         }
         Pred::Not(inner) => {
             out.push_str("not ");
-            let needs = !matches!(**inner, Pred::Const(_) | Pred::StrTest { .. } | Pred::Not(_));
+            let needs =
+                !matches!(**inner, Pred::Const(_) | Pred::StrTest { .. } | Pred::Not(_) | Pred::AnyElement { .. });
             if needs {
                 out.push('(');
             }
@@ -137,6 +140,16 @@ fn pred_into(schema: &Schema, p: &Pred, out: &mut String, parent: u8) {
             out.push_str(", ");
             operand_into(schema, needle, needle, out);
             out.push(')');
+        }
+        Pred::AnyElement { field, test } => {
+            let var = if test.fold_case { "tolower(e)" } else { "e" };
+            let value = Literal::String(test.value.clone());
+            let _ = match test.op {
+                ElemOp::Eq => write!(out, "{}/any(e: {var} eq {value})", schema.get(*field).name),
+                ElemOp::Contains => write!(out, "{}/any(e: contains({var}, {value}))", schema.get(*field).name),
+                ElemOp::StartsWith => write!(out, "{}/any(e: startswith({var}, {value}))", schema.get(*field).name),
+                ElemOp::EndsWith => write!(out, "{}/any(e: endswith({var}, {value}))", schema.get(*field).name),
+            };
         }
     }
     if wrap {

@@ -10,6 +10,7 @@
 //! | [`Pred::IsNull`] | two-valued | tests for null |
 //! | [`Pred::In`] | two-valued | false |
 //! | [`Pred::StrTest`] | three-valued | null when either operand is null |
+//! | [`Pred::AnyElement`] | two-valued | array fields are never null; false for the empty array |
 //! | [`Pred::And`], [`Pred::Or`], [`Pred::Not`] | Kleene | `null and false` = false, `null or true` = true, `not null` = null |
 //!
 //! A record is selected when the filter is *true* (not false, not null).
@@ -22,6 +23,9 @@
 //! - in a [`Pred::Cmp`] the left operand is never a literal when the right one is not;
 //! - [`Pred::And`] and [`Pred::Or`] have at least two operands; [`Pred::In`] at least one value,
 //!   all non-null, of the operand's type, without duplicates;
+//! - [`Pred::AnyElement`] names a string-array field, and its [`ElemTest`] value holds no
+//!   ASCII upper-case letter when `fold_case` is set; array fields appear nowhere else (not as
+//!   operands, not in sorts);
 //! - `sort` ends with the primary key, so every order is total.
 
 use roster_ast::{CmpOp, Direction};
@@ -104,7 +108,8 @@ impl Operand {
                 Value::Uuid(_) => ValueType::Uuid,
                 Value::Timestamp(_) => ValueType::Timestamp,
                 Value::Enum(_) => ValueType::Enum(FieldId(u16::MAX)),
-                Value::Null | Value::Str(_) => ValueType::String,
+                // Array literals never occur in typed queries.
+                Value::Null | Value::Str(_) | Value::StrArray(_) => ValueType::String,
             },
             Operand::Func(ScalarFunc::Length, _) => ValueType::Int,
             Operand::Func(_, _) => ValueType::String,
@@ -121,6 +126,9 @@ pub fn field_value_type(schema: &Schema, id: FieldId) -> ValueType {
         FieldType::Bool => ValueType::Bool,
         FieldType::Int => ValueType::Int,
         FieldType::Uuid => ValueType::Uuid,
+        // Array fields are never operands (the checker only uses them in `AnyElement`);
+        // their storage form is text.
+        FieldType::StringArray => ValueType::String,
     }
 }
 
@@ -133,6 +141,79 @@ pub enum StrOp {
     StartsWith,
     /// `haystack` ends with `needle`.
     EndsWith,
+}
+
+/// How an element of a string array is tested against [`ElemTest::value`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElemOp {
+    /// The element equals the value.
+    Eq,
+    /// The value occurs in the element.
+    Contains,
+    /// The element starts with the value.
+    StartsWith,
+    /// The element ends with the value.
+    EndsWith,
+}
+
+/// A test of one element of a string array.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ElemTest {
+    /// Which test.
+    pub op: ElemOp,
+    /// The value tested for; lower-case (ASCII) when `fold_case`.
+    pub value: String,
+    /// Whether the element is ASCII-lower-cased before the test (`tolower(e)`), which makes
+    /// the test case-insensitive for ASCII letters.
+    pub fold_case: bool,
+}
+
+impl ElemTest {
+    /// The substring to look for in an array's storage text (see
+    /// [`roster_schema::encode_array`]) so that the text contains it exactly when some
+    /// element passes the test; `None` when no element can pass (the value holds the
+    /// separator U+001F, which elements never do). An empty value still needs an element,
+    /// hence a lone separator.
+    ///
+    /// ```
+    /// use roster_check::{ElemOp, ElemTest};
+    /// let t = |op, v: &str| ElemTest { op, value: v.into(), fold_case: false }.storage_needle();
+    /// assert_eq!(t(ElemOp::Eq, "vpn").as_deref(), Some("\u{1F}vpn\u{1F}"));
+    /// assert_eq!(t(ElemOp::StartsWith, "vp").as_deref(), Some("\u{1F}vp"));
+    /// assert_eq!(t(ElemOp::Contains, "").as_deref(), Some("\u{1F}"));
+    /// assert_eq!(t(ElemOp::Contains, "a\u{1F}b"), None);
+    /// ```
+    pub fn storage_needle(&self) -> Option<String> {
+        let sep = roster_schema::ARRAY_SEPARATOR;
+        let v = &self.value;
+        if v.contains(sep) {
+            return None;
+        }
+        Some(match self.op {
+            ElemOp::Eq => format!("{sep}{v}{sep}"),
+            ElemOp::StartsWith => format!("{sep}{v}"),
+            ElemOp::EndsWith => format!("{v}{sep}"),
+            ElemOp::Contains if v.is_empty() => sep.to_string(),
+            ElemOp::Contains => v.clone(),
+        })
+    }
+
+    /// Whether one element passes, by the definition (the oracle the storage form meets).
+    pub fn matches(&self, element: &str) -> bool {
+        let lowered;
+        let e = if self.fold_case {
+            lowered = element.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            element
+        };
+        match self.op {
+            ElemOp::Eq => e == self.value,
+            ElemOp::Contains => e.contains(self.value.as_str()),
+            ElemOp::StartsWith => e.starts_with(self.value.as_str()),
+            ElemOp::EndsWith => e.ends_with(self.value.as_str()),
+        }
+    }
 }
 
 /// A typed predicate. See the module docs for the null rules.
@@ -177,6 +258,13 @@ pub enum Pred {
         haystack: Operand,
         /// The searched-for string.
         needle: Operand,
+    },
+    /// Two-valued: some element of a string-array field passes the test (false for `[]`).
+    AnyElement {
+        /// The array field.
+        field: FieldId,
+        /// The test of one element.
+        test: ElemTest,
     },
 }
 

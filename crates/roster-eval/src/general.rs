@@ -36,6 +36,8 @@ impl Lit {
             Value::Timestamp(t) => Lit::Int(t.0),
             Value::Uuid(u) => Lit::Uuid(*u),
             Value::Str(s) => Lit::Str(s.as_bytes().into()),
+            // Never in a typed query; its storage text, as the table holds it.
+            Value::StrArray(items) => Lit::Str(roster_schema::encode_array(items).into_bytes().into()),
             Value::Enum(code) => match ctx.and_then(|e| e.values.get(usize::from(*code))) {
                 Some(text) => Lit::Str(text.as_bytes().into()),
                 None => Lit::Code(*code),

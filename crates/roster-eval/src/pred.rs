@@ -14,7 +14,7 @@
 //! children first.
 
 use roster_ast::CmpOp;
-use roster_check::{Operand, Pred, ScalarFunc, StrOp};
+use roster_check::{ElemTest, Operand, Pred, ScalarFunc, StrOp};
 use roster_schema::{FieldType, Schema, Value};
 
 use crate::bits::{Tri, WORDS, Words, fill, for_each_set, is_empty};
@@ -188,6 +188,7 @@ pub(crate) fn compile(schema: &Schema, pred: &Pred) -> Node {
         Pred::Cmp { op, lhs, rhs } => cmp(schema, *op, lhs, rhs),
         Pred::IsNull { operand, negated } => is_null(schema, operand, *negated),
         Pred::In { operand, values } => member(schema, operand, values),
+        Pred::AnyElement { field, test } => any_element(schema, *field, test),
         Pred::StrTest { op, haystack, needle } => match (Map::of(schema, haystack), needle) {
             (Some((col, map)), Operand::Literal(Value::Str(n))) => {
                 Node::StrTest { col, map, needle: Needle::new(*op, n) }
@@ -198,6 +199,20 @@ pub(crate) fn compile(schema: &Schema, pred: &Pred) -> Node {
                 needle: Expr::new(needle, None),
             }),
         },
+    }
+}
+
+/// Some element of an array field passes `test`: a substring test of the column's storage
+/// text, lower-cased when the test folds case (see [`ElemTest::storage_needle`]).
+fn any_element(schema: &Schema, field: roster_schema::FieldId, test: &ElemTest) -> Node {
+    match (test.storage_needle(), &schema.get(field).ty) {
+        (Some(needle), FieldType::StringArray) => Node::StrTest {
+            col: field.index(),
+            map: if test.fold_case { Map::Lower } else { Map::Id },
+            needle: Needle::new(StrOp::Contains, &needle),
+        },
+        // No element holds the separator; and the checker never tests a non-array.
+        _ => Node::Const(false),
     }
 }
 
@@ -321,7 +336,7 @@ fn member(schema: &Schema, operand: &Operand, values: &[Value]) -> Node {
                     return Node::UuidIn { col, set };
                 }
             }
-            FieldType::String => {}
+            FieldType::String | FieldType::StringArray => {}
             FieldType::Bool => {
                 if let Some(set) = sorted(values, |v| if let Value::Bool(b) = v { Some(*b) } else { None }) {
                     let accept = [set.contains(&false), set.contains(&true)];

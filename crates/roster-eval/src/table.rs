@@ -128,7 +128,8 @@ impl Table {
             .iter()
             .map(|f| Column {
                 data: match &f.ty {
-                    FieldType::String => Data::Str(StrColumn::new()),
+                    // An array is held as its storage text (`roster_schema::encode_array`).
+                    FieldType::String | FieldType::StringArray => Data::Str(StrColumn::new()),
                     FieldType::Enum(_) => Data::Enum(Vec::new()),
                     FieldType::Timestamp => Data::Timestamp(Vec::new()),
                     FieldType::Bool => Data::Bool(Vec::new()),
@@ -174,6 +175,7 @@ impl Table {
                 (Data::Uuid(v), Value::Uuid(u)) => v.push(*u),
                 (Data::Enum(v), Value::Enum(e)) => v.push(*e),
                 (Data::Str(v), Value::Str(s)) => v.push(s),
+                (Data::Str(v), Value::StrArray(items)) => v.push(&roster_schema::encode_array(items)),
                 // Validated: anything else is a null in a nullable column.
                 (Data::Bool(v), _) => v.push(false),
                 (Data::Int(v) | Data::Timestamp(v), _) => v.push(0),
@@ -211,6 +213,16 @@ impl Table {
                 | (FieldType::Bool, Value::Bool(_))
                 | (FieldType::Int, Value::Int(_))
                 | (FieldType::Uuid, Value::Uuid(_)) => true,
+                (FieldType::StringArray, Value::StrArray(items)) => {
+                    if roster_schema::check_array(items).is_err() {
+                        return Err(EvalError::TypeMismatch {
+                            field: field.name.clone(),
+                            expected: "string array without U+001F",
+                            found: "string array with U+001F in an element",
+                        });
+                    }
+                    true
+                }
                 _ => false,
             };
             if !fits {
@@ -256,6 +268,9 @@ impl Table {
             Data::Timestamp(v) => Value::Timestamp(Timestamp(v[row])),
             Data::Uuid(v) => Value::Uuid(v[row]),
             Data::Enum(v) => Value::Enum(v[row]),
+            Data::Str(v) if self.schema.fields[field.index()].ty == FieldType::StringArray => {
+                Value::StrArray(roster_schema::decode_array(v.get(row)))
+            }
             Data::Str(v) => Value::Str(v.get(row).to_owned()),
         }
     }
@@ -289,6 +304,7 @@ fn value_kind(value: &Value) -> &'static str {
         Value::Uuid(_) => "uuid",
         Value::Timestamp(_) => "timestamp",
         Value::Enum(_) => "enum",
+        Value::StrArray(_) => "string array",
     }
 }
 

@@ -119,6 +119,18 @@ fn eval(schema: &Schema, r: &Record, p: &Pred) -> Option<bool> {
             }),
             _ => None,
         },
+        Pred::AnyElement { field, test } => match &r.0[field.index()] {
+            Value::StrArray(items) => Some(items.iter().any(|item| {
+                let e = if test.fold_case { item.to_ascii_lowercase() } else { item.clone() };
+                match test.op {
+                    roster_check::ElemOp::Eq => e == test.value,
+                    roster_check::ElemOp::Contains => e.contains(&test.value),
+                    roster_check::ElemOp::StartsWith => e.starts_with(&test.value),
+                    roster_check::ElemOp::EndsWith => e.ends_with(&test.value),
+                }
+            })),
+            _ => Some(false),
+        },
     }
 }
 
@@ -209,6 +221,8 @@ impl World {
                 FieldType::Bool => vec![Value::Bool(false), Value::Bool(true)],
                 FieldType::Int => vec![Value::Int(-1), Value::Int(0), Value::Int(i64::MAX)],
                 FieldType::Uuid => vec![Value::Uuid(0), Value::Uuid(u128::MAX), Value::Uuid(1 << 127)],
+                // The reference schemas have no arrays; arrays have their own tests.
+                FieldType::StringArray => Vec::new(),
             };
             for v in extras {
                 if !pool.contains(&v) {

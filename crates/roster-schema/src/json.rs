@@ -58,6 +58,9 @@ fn describe(v: &Json) -> String {
 fn decode_value(field: &crate::Field, v: &Json) -> Result<Value, DecodeError> {
     let invalid = |expected: String| DecodeError::Invalid { field: field.name.clone(), expected, found: describe(v) };
     if v.is_null() {
+        if field.ty == FieldType::StringArray {
+            return Ok(Value::StrArray(Vec::new()));
+        }
         return if field.nullable { Ok(Value::Null) } else { Err(DecodeError::Missing { field: field.name.clone() }) };
     }
     match &field.ty {
@@ -75,6 +78,14 @@ fn decode_value(field: &crate::Field, v: &Json) -> Result<Value, DecodeError> {
         FieldType::Int => v.as_i64().map(Value::Int).ok_or_else(|| invalid("a 64-bit integer".into())),
         FieldType::Uuid => {
             v.as_str().and_then(roster_ast::parse_guid).map(Value::Uuid).ok_or_else(|| invalid("a UUID string".into()))
+        }
+        FieldType::StringArray => {
+            let items = v
+                .as_array()
+                .and_then(|a| a.iter().map(|i| i.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>())
+                .ok_or_else(|| invalid("an array of strings".into()))?;
+            crate::check_array(&items).map_err(invalid)?;
+            Ok(Value::StrArray(items))
         }
     }
 }
@@ -115,6 +126,7 @@ pub fn encode_value(ty: &FieldType, v: &Value) -> Json {
         Value::Str(s) => Json::String(s.clone()),
         Value::Uuid(u) => Json::String(roster_ast::format_guid(*u)),
         Value::Timestamp(t) => Json::String(t.to_string()),
+        Value::StrArray(items) => Json::Array(items.iter().map(|i| Json::String(i.clone())).collect()),
         Value::Enum(i) => match ty {
             FieldType::Enum(e) => e.values.get(usize::from(*i)).map_or(Json::Null, |s| Json::String(s.clone())),
             _ => Json::Null,

@@ -73,6 +73,9 @@ pub enum FieldType {
     Int,
     /// A UUID.
     Uuid,
+    /// An array of strings (tags, roles, groups). Never null: no value is the empty array.
+    /// Elements may not contain U+001F (the storage separator, see [`encode_array`]).
+    StringArray,
 }
 
 impl FieldType {
@@ -85,6 +88,7 @@ impl FieldType {
             FieldType::Bool => "boolean",
             FieldType::Int => "integer",
             FieldType::Uuid => "uuid",
+            FieldType::StringArray => "string array",
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct Field {
     pub projectable: bool,
     /// Its SQL column (an identifier from the schema, never from input).
     pub column: String,
+    /// Searched by a keyword search that names no fields (`search=Jack Mike`).
+    pub searchable: bool,
 }
 
 impl Field {
@@ -119,12 +125,26 @@ impl Field {
             sortable: true,
             projectable: true,
             column: name.to_owned(),
+            searchable: false,
         }
     }
 
     /// The same field, nullable.
     pub fn nullable(mut self) -> Field {
         self.nullable = true;
+        self
+    }
+
+    /// The same field, searched by keyword searches.
+    pub fn searchable(mut self) -> Field {
+        self.searchable = true;
+        self
+    }
+
+    /// The same field, neither sortable nor returned: it may only be filtered on.
+    pub fn filter_only(mut self) -> Field {
+        self.sortable = false;
+        self.projectable = false;
         self
     }
 }
@@ -183,6 +203,8 @@ pub enum Value {
     Timestamp(Timestamp),
     /// An enum value, as its index in the field's [`EnumType`].
     Enum(u16),
+    /// An array of strings.
+    StrArray(Vec<String>),
 }
 
 /// One user: values in schema field order.
@@ -193,6 +215,53 @@ impl Record {
     /// The value of a field.
     pub fn get(&self, id: FieldId) -> &Value {
         &self.0[id.index()]
+    }
+}
+
+/// The separator of array elements in storage.
+pub const ARRAY_SEPARATOR: char = '\u{1F}';
+
+/// The storage text of a string array, the same in SQL and in memory: empty for `[]`, else
+/// every element preceded by U+001F plus a final U+001F (`["a", "b"]` is `"\u{1F}a\u{1F}b\u{1F}"`).
+/// Since elements never contain U+001F, "some element equals `x`" is "the text contains
+/// U+001F x U+001F", and a substring test of one element is a substring test of the text
+/// with a needle free of U+001F; so every backend runs array tests as string tests.
+///
+/// ```
+/// use roster_schema::{decode_array, encode_array};
+/// let a = vec!["a".to_owned(), String::new()];
+/// assert_eq!(encode_array(&a), "\u{1F}a\u{1F}\u{1F}");
+/// assert_eq!(decode_array(&encode_array(&a)), a);
+/// assert_eq!(decode_array(&encode_array(&[])), Vec::<String>::new());
+/// ```
+pub fn encode_array(items: &[String]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut s = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 1);
+    for item in items {
+        s.push(ARRAY_SEPARATOR);
+        s.push_str(item);
+    }
+    s.push(ARRAY_SEPARATOR);
+    s
+}
+
+/// The elements of an array's storage text (see [`encode_array`]).
+pub fn decode_array(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let inner = text.strip_prefix(ARRAY_SEPARATOR).unwrap_or(text);
+    let inner = inner.strip_suffix(ARRAY_SEPARATOR).unwrap_or(inner);
+    inner.split(ARRAY_SEPARATOR).map(str::to_owned).collect()
+}
+
+/// Why an array value cannot be stored, if it cannot.
+pub fn check_array(items: &[String]) -> Result<(), String> {
+    match items.iter().find(|i| i.contains(ARRAY_SEPARATOR)) {
+        Some(i) => Err(format!("array element {i:?} contains U+001F, which arrays cannot hold")),
+        None => Ok(()),
     }
 }
 

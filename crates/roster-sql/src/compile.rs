@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use roster_ast::{CmpOp, Direction};
-use roster_check::{Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
+use roster_check::{ElemTest, Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
 use roster_schema::{Field, FieldId, FieldType, Schema, Value};
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
 
@@ -140,6 +140,7 @@ impl Compiler<'_> {
             },
             Pred::In { operand, values } => self.is_in(operand, values)?,
             Pred::StrTest { op, haystack, needle } => self.str_test(*op, haystack, needle)?,
+            Pred::AnyElement { field, test } => self.any_element(*field, test)?,
         })
     }
 
@@ -180,6 +181,8 @@ impl Compiler<'_> {
                     FieldType::Bool => ValueType::Bool,
                     FieldType::Int => ValueType::Int,
                     FieldType::Uuid => ValueType::Uuid,
+                    // Only `AnyElement` reads an array field, as its storage text.
+                    FieldType::StringArray => ValueType::String,
                 };
                 Opnd::Sql { expr: Expr::col(Alias::new(&field.column)), nullable: field.nullable, ty }
             }
@@ -272,6 +275,20 @@ impl Compiler<'_> {
                 Cond::Sql(if nullable { test.and(expr.is_not_null()) } else { test })
             }
         })
+    }
+
+    /// Some element passes `test`: a substring test of the array's storage text (see
+    /// [`ElemTest::storage_needle`]), on `lower(text)` when the test folds case. Two-valued,
+    /// since array columns are `NOT NULL`.
+    fn any_element(&self, field: FieldId, test: &ElemTest) -> Result<Cond, SqlError> {
+        let f = self.field(field)?;
+        if f.ty != FieldType::StringArray {
+            return Err(invalid(format!("an element test on `{}`, which is not an array", f.name)));
+        }
+        let Some(needle) = test.storage_needle() else { return Ok(Cond::Known(Some(false))) };
+        let column = Expr::col(Alias::new(&f.column));
+        let haystack = if test.fold_case { self.dialect.to_lower(column) } else { column };
+        Ok(Cond::Sql(self.dialect.contains(haystack, Expr::val(needle))))
     }
 
     fn str_test(&self, op: StrOp, haystack: &Operand, needle: &Operand) -> Result<Cond, SqlError> {

@@ -34,7 +34,11 @@ pub(crate) fn ddl(schema: &Schema, dialect: &dyn Dialect) -> Vec<String> {
     let mut indexes = Vec::new();
     for (i, field) in schema.fields.iter().enumerate() {
         // The primary key has its own index.
-        if i == schema.primary_key.index() || !(field.filterable || field.sortable) {
+        // An array is searched by substring, which a b-tree cannot help with.
+        if i == schema.primary_key.index()
+            || !(field.filterable || field.sortable)
+            || field.ty == FieldType::StringArray
+        {
             continue;
         }
         let mut index = Index::create();

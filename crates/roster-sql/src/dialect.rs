@@ -114,7 +114,7 @@ impl Dialect for Postgres {
     }
     fn column_type(&self, ty: &FieldType) -> &'static str {
         match ty {
-            FieldType::String | FieldType::Enum(_) | FieldType::Uuid => "TEXT COLLATE \"C\"",
+            FieldType::String | FieldType::Enum(_) | FieldType::Uuid | FieldType::StringArray => "TEXT COLLATE \"C\"",
             FieldType::Timestamp | FieldType::Int => "BIGINT",
             FieldType::Bool => "BOOLEAN",
         }
@@ -164,7 +164,7 @@ impl Dialect for Sqlite {
     }
     fn column_type(&self, ty: &FieldType) -> &'static str {
         match ty {
-            FieldType::String | FieldType::Enum(_) | FieldType::Uuid => "TEXT",
+            FieldType::String | FieldType::Enum(_) | FieldType::Uuid | FieldType::StringArray => "TEXT",
             FieldType::Timestamp | FieldType::Int => "BIGINT",
             FieldType::Bool => "INTEGER",
         }
@@ -225,6 +225,7 @@ impl Dialect for MySql {
         match ty {
             FieldType::String | FieldType::Enum(_) => "VARCHAR(768) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
             FieldType::Uuid => "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin",
+            FieldType::StringArray => "TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
             FieldType::Timestamp | FieldType::Int => "BIGINT",
             FieldType::Bool => "BOOLEAN",
         }

@@ -60,6 +60,7 @@
 //! | bool | `BOOLEAN` | SQLite: `INTEGER` 0/1 |
 //! | integer | `BIGINT` | |
 //! | uuid | `TEXT` (MySQL `CHAR(36)` ASCII binary) | lower-case 8-4-4-4-12 ([`roster_ast::format_guid`]); the order of that text is the order of the `u128` |
+//! | array of strings | `TEXT` (as string), `NOT NULL`, no index | [`roster_schema::encode_array`]: each element after U+001F, plus a final U+001F; `AnyElement` is a substring test of that text (`strpos`/`instr`/`LOCATE`, on `lower(…)` when case-folding) |
 //!
 //! The table is `schema.name`, the columns `field.column`; a column is `NOT NULL` unless the
 //! field is nullable; the schema's primary key is the `PRIMARY KEY` (SQLite tables are
@@ -78,6 +79,7 @@
 //! | `Cmp` `ne`, a side nullable | `a <> b OR a IS NULL` (one nullable side); `(a <> b OR a IS NULL OR b IS NULL) AND (a IS NOT NULL OR b IS NOT NULL)` (two) |
 //! | `IsNull` | `a IS [NOT] NULL` |
 //! | `In` (two-valued) | `a IN (?, …)`, plus `AND a IS NOT NULL` when `a` is nullable |
+//! | `AnyElement` (two-valued) | a `StrTest`-style `contains` of the array text and [`roster_check::ElemTest::storage_needle`] (bound); array columns are never NULL |
 //! | `StrTest` (three-valued) | PostgreSQL `strpos(h, n) > 0`, `starts_with(h, n)`, `right(h, char_length(n)) = n`; SQLite `instr`/`substr`; MySQL `LOCATE`/`LEFT`/`RIGHT`. Case-sensitive, and `%`, `_`, `\` are plain characters (no `LIKE`). NULL in, NULL out, unguarded |
 //! | `And`, `Or`, `Not` (Kleene) | `AND`, `OR`, `NOT` |
 //! | `Const` | folded away; a constant filter is no `WHERE` (true) or `WHERE FALSE` |

@@ -97,7 +97,7 @@ fn cell<'r>(row: &'r Row, i: usize, field: Option<&Field>) -> Result<Cell<'r>, S
     Ok(match ty {
         Some(FieldType::Timestamp | FieldType::Int) => row.try_get::<_, Option<i64>>(i)?.map_or(Cell::Null, Cell::Int),
         Some(FieldType::Bool) => row.try_get::<_, Option<bool>>(i)?.map_or(Cell::Null, Cell::Bool),
-        Some(FieldType::String | FieldType::Enum(_) | FieldType::Uuid) | None => {
+        Some(FieldType::String | FieldType::Enum(_) | FieldType::Uuid | FieldType::StringArray) | None => {
             row.try_get::<_, Option<&str>>(i)?.map_or(Cell::Null, Cell::Text)
         }
     })

@@ -1,7 +1,7 @@
 //! The storage mapping of [`Value`]s: what a value is bound as, and how a column reads back.
 
 use roster_ast::{format_guid, parse_guid};
-use roster_schema::{Field, FieldType, Record, Schema, Timestamp, Value};
+use roster_schema::{Field, FieldType, Record, Schema, Timestamp, Value, check_array, decode_array, encode_array};
 
 use crate::SqlError;
 
@@ -51,6 +51,10 @@ pub(crate) fn encode_value(ty: &FieldType, value: &Value) -> Result<Param, Strin
         (FieldType::Bool, Value::Bool(b)) => Param::Bool(*b),
         (FieldType::Int, Value::Int(i)) => Param::Int(*i),
         (FieldType::Uuid, Value::Uuid(u)) => Param::Text(format_guid(*u)),
+        (FieldType::StringArray, Value::StrArray(items)) => {
+            check_array(items)?;
+            Param::Text(encode_array(items))
+        }
         (ty, v) => return Err(format!("a value of type {} in a field of type {}", value_kind(v), ty.name())),
     })
 }
@@ -89,6 +93,7 @@ pub(crate) fn decode(field: &Field, cell: Cell<'_>) -> Result<Value, String> {
     Ok(match (&field.ty, cell) {
         (_, Cell::Null) => Value::Null,
         (FieldType::String, Cell::Text(s)) => Value::Str(s.to_owned()),
+        (FieldType::StringArray, Cell::Text(s)) => Value::StrArray(decode_array(s)),
         (FieldType::Enum(e), Cell::Text(s)) => match e.values.iter().position(|v| v == s) {
             Some(i) => Value::Enum(u16::try_from(i).map_err(|_| "enum index beyond u16".to_owned())?),
             None => return Err(format!("`{s}` is not one of the enum's values")),
@@ -116,6 +121,7 @@ fn value_kind(v: &Value) -> &'static str {
         Value::Uuid(_) => "uuid",
         Value::Timestamp(_) => "timestamp",
         Value::Enum(_) => "enum",
+        Value::StrArray(_) => "array",
     }
 }
 

@@ -145,6 +145,18 @@ pub fn eval(schema: &Schema, r: &Record, p: &Pred) -> Option<bool> {
             }),
             _ => None,
         },
+        Pred::AnyElement { field, test } => match &r.0[field.index()] {
+            Value::StrArray(items) => Some(items.iter().any(|item| {
+                let e = if test.fold_case { item.to_ascii_lowercase() } else { item.clone() };
+                match test.op {
+                    roster_check::ElemOp::Eq => e == test.value,
+                    roster_check::ElemOp::Contains => e.contains(&test.value),
+                    roster_check::ElemOp::StartsWith => e.starts_with(&test.value),
+                    roster_check::ElemOp::EndsWith => e.ends_with(&test.value),
+                }
+            })),
+            _ => Some(false),
+        },
     }
 }
 
