@@ -67,15 +67,20 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod access;
 mod bits;
 mod error;
+mod export;
 mod general;
+mod index;
 mod plan;
 mod pred;
 mod sort;
 mod table;
 
+pub use access::Access;
 pub use error::EvalError;
+pub use export::Zone;
 pub use plan::{Plan, compile};
 pub use table::Table;
 

@@ -4,7 +4,7 @@ use roster_check::TypedQuery;
 use roster_schema::{FieldId, Record, Schema};
 
 use crate::EvalError;
-use crate::bits::{CHUNK, Tri, WORDS, Words, for_each_set, prefix};
+use crate::access::{self, Access};
 use crate::pred::{self, Node};
 use crate::sort::{Method, Sorter};
 use crate::table::Table;
@@ -16,10 +16,12 @@ use crate::table::Table;
 pub struct Plan {
     schema: Schema,
     pub(crate) filter: Node,
-    sorter: Sorter,
+    pub(crate) sorter: Sorter,
     projection: Vec<FieldId>,
     limit: Option<u64>,
     offset: u64,
+    pub(crate) access: Access,
+    pub(crate) threads: usize,
 }
 
 /// Compiles `query`, checked against `schema`, into a [`Plan`].
@@ -35,10 +37,28 @@ pub fn compile(schema: &Schema, query: &TypedQuery) -> Plan {
         projection: query.projection.clone(),
         limit: query.limit,
         offset: query.offset,
+        access: Access::Auto,
+        threads: 1,
     }
 }
 
 impl Plan {
+    /// The plan taking access path `access`: [`Access::Auto`] (the default) chooses between
+    /// a scan and the table's indexes by estimated selectivity; the others force one. Every
+    /// path gives the same answers in the same order.
+    pub fn with_access(mut self, access: Access) -> Plan {
+        self.access = access;
+        self
+    }
+
+    /// The plan scanning with up to `threads` threads (default 1; 0 counts as 1), each over
+    /// a contiguous range of chunks; results are joined in table order, so they do not depend
+    /// on the thread count.
+    pub fn with_threads(mut self, threads: usize) -> Plan {
+        self.threads = threads.max(1);
+        self
+    }
+
     /// The number of rows of `t` the filter selects (is true for), ignoring limit and offset.
     ///
     /// # Panics
@@ -49,11 +69,7 @@ impl Plan {
         match self.filter {
             Node::Const(true) => t.len(),
             Node::Const(false) => 0,
-            _ => {
-                let mut count = 0;
-                self.scan(t, |_, selected| count += selected.iter().map(|w| w.count_ones() as usize).sum::<usize>());
-                count
-            }
+            _ => access::count(self, t),
         }
     }
 
@@ -67,11 +83,7 @@ impl Plan {
         match self.filter {
             Node::Const(true) => (0..t.len()).collect(),
             Node::Const(false) => Vec::new(),
-            _ => {
-                let mut rows = Vec::new();
-                self.scan(t, |start, selected| for_each_set(selected, |i| rows.push(start + i)));
-                rows
-            }
+            _ => access::matching(self, t),
         }
     }
 
@@ -89,6 +101,14 @@ impl Plan {
         if self.limit == Some(0) {
             self.assert_table(t);
             return Vec::new();
+        }
+        self.assert_table(t);
+        if self.limit.is_some() && method == Method::Auto {
+            let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
+            let limit = self.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+            if let Some(page) = access::walk(self, t, offset, offset.saturating_add(limit)) {
+                return page;
+            }
         }
         let rows = self.matching(t);
         self.sorter.page(t, &rows, self.offset, self.limit, method)
@@ -121,20 +141,5 @@ impl Plan {
     fn assert_table(&self, t: &Table) {
         let result = self.check_table(t);
         assert!(result.is_ok(), "{}", result.map_or_else(|e| e.to_string(), |()| String::new()));
-    }
-
-    /// Runs the filter chunk by chunk, passing each chunk's start row and its selected rows.
-    fn scan(&self, t: &Table, mut on_chunk: impl FnMut(usize, &Words)) {
-        let mut out = Tri::NULL;
-        for start in (0..t.len()).step_by(CHUNK) {
-            let n = CHUNK.min(t.len() - start);
-            let active = prefix(n);
-            self.filter.eval(t, start, n, &active, &mut out);
-            let mut selected = [0; WORDS];
-            for ((s, t), a) in selected.iter_mut().zip(&out.t).zip(&active) {
-                *s = t & a;
-            }
-            on_chunk(start, &selected);
-        }
     }
 }

@@ -142,6 +142,17 @@ impl Sorter {
         }
     }
 
+    /// The first key's column and whether it is descending.
+    pub(crate) fn first(&self) -> Option<(usize, bool)> {
+        self.keys.first().map(|k| (k.col, k.desc))
+    }
+
+    /// Orders two rows that tie on the first key: by the other keys, then in table order.
+    pub(crate) fn cmp_after_first(&self, t: &Table, a: usize, b: usize) -> Ordering {
+        let rest = self.keys.get(1..).unwrap_or_default();
+        rest.iter().map(|k| k.cmp(t, a, b)).find(|o| o.is_ne()).unwrap_or_else(|| a.cmp(&b))
+    }
+
     /// `rows` (in table order) sorted, then `offset` skipped and at most `limit` kept.
     pub(crate) fn page(
         &self,

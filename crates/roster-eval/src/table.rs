@@ -118,6 +118,8 @@ pub struct Table {
     schema: Schema,
     columns: Vec<Column>,
     len: usize,
+    /// Built on first use (see [`Table::build_indexes`]), dropped by [`Table::push`].
+    indexes: crate::index::Indexes,
 }
 
 impl Table {
@@ -139,7 +141,8 @@ impl Table {
                 validity: f.nullable.then(Bitmap::default),
             })
             .collect();
-        Table { schema: schema.clone(), columns, len: 0 }
+        let indexes = crate::index::Indexes::new(schema.fields.len());
+        Table { schema: schema.clone(), columns, len: 0, indexes }
     }
 
     /// A table holding `records`, in order. Fails on the first record that does not fit the
@@ -163,6 +166,7 @@ impl Table {
     /// enum index out of range.
     pub fn push(&mut self, record: &Record) -> Result<(), EvalError> {
         self.validate(record)?;
+        self.indexes.invalidate();
         let row = self.len;
         for (column, value) in self.columns.iter_mut().zip(&record.0) {
             if let Some(validity) = &mut column.validity {
@@ -291,6 +295,10 @@ impl Table {
 
     pub(crate) fn column(&self, field: usize) -> &Column {
         &self.columns[field]
+    }
+
+    pub(crate) fn indexes(&self) -> &crate::index::Indexes {
+        &self.indexes
     }
 }
 

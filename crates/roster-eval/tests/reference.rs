@@ -13,7 +13,7 @@ use proptest::sample::{Index, select};
 use proptest::test_runner::Config;
 use roster_ast::{CmpOp, Direction};
 use roster_check::{Operand, Pred, ScalarFunc, StrOp, TypedQuery, TypedSortKey};
-use roster_eval::{Table, compile};
+use roster_eval::{Access, Table, compile};
 use roster_schema::{EnumType, Field, FieldId, FieldType, Record, Schema, Timestamp, Value};
 
 // ---------------------------------------------------------------------------------------------
@@ -399,11 +399,22 @@ fn query(w: Arc<World>) -> impl Strategy<Value = TypedQuery> {
 }
 
 fn agree(w: &World, q: &TypedQuery) -> Result<(), TestCaseError> {
-    let plan = compile(&w.schema, q);
     let (want, count) = reference_rows(&w.schema, &w.records, q);
-    prop_assert_eq!(plan.count(&w.table), count, "count");
-    let rows = plan.rows(&w.table);
-    prop_assert_eq!(&rows, &want, "rows");
+    let mut matching: Vec<usize> =
+        (0..w.records.len()).filter(|&i| eval(&w.schema, &w.records[i], &q.filter) == Some(true)).collect();
+    matching.sort_unstable();
+    // Every access path and thread count: same count, same rows in the same order.
+    for access in [Access::Auto, Access::Scan, Access::Index] {
+        for threads in [1, 3] {
+            let plan = compile(&w.schema, q).with_access(access).with_threads(threads);
+            let how = format!("{access:?}, {threads} thread(s)");
+            prop_assert_eq!(plan.count(&w.table), count, "count, {}", how);
+            prop_assert_eq!(plan.matching(&w.table), matching.clone(), "matching, {}", how);
+            let rows = plan.rows(&w.table);
+            prop_assert_eq!(&rows, &want, "rows, {}", how);
+        }
+    }
+    let plan = compile(&w.schema, q);
     let records: Vec<Record> = want.iter().map(|&r| project(&w.records[r], &q.projection)).collect();
     prop_assert_eq!(plan.records(&w.table), records, "records");
     Ok(())

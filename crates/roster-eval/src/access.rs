@@ -1,0 +1,321 @@
+//! Access paths: how a [`Plan`] reaches its rows.
+//!
+//! - **Scan**: the filter's kernels over every chunk of [`CHUNK`] rows, on one thread or split
+//!   into contiguous ranges of chunks over several (`std::thread::scope`); the parts are joined
+//!   in table order, so the answer does not depend on the thread count.
+//! - **Index count**: a filter that is one indexed leaf (`createdAt gt T`, `userStatus ne
+//!   'X'`, `flag eq true`) is counted from the index alone: a binary search in the sorted
+//!   permutation, or a sum of per-value row counts.
+//! - **Index candidates**: in an `and`, an indexed leaf that selects few rows names the only
+//!   rows that can match; they are gathered in table order and the whole filter is tested on
+//!   each of them alone.
+//! - **Index walk**: a page sorted first by an indexed integer or timestamp field walks the
+//!   sorted permutation from the right end, tests each row, and stops once `offset + limit`
+//!   rows matched; rows tying on the first key are ordered by the remaining keys, then table
+//!   order, exactly as the full sort would.
+//!
+//! [`Access::Auto`] picks by estimated selectivity: exact match counts of the index leaves
+//! for candidates, and for a walk the fraction of matches in a sample of evenly spaced chunks
+//! (a walk that then runs far past its estimate gives up and scans). [`Access::Scan`] and
+//! [`Access::Index`] force a path (an index is still used only where one applies), which is
+//! how the tests hold every path to the same answers, in the same order.
+
+use std::ops::Range;
+
+use roster_ast::CmpOp;
+
+use crate::bits::{CHUNK, Tri, WORDS, Words, for_each_set, prefix};
+use crate::index::{ColumnIndex, range};
+use crate::plan::Plan;
+use crate::pred::Node;
+use crate::table::Table;
+
+/// Which access path a [`Plan`] takes (see [`Plan::with_access`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Access {
+    /// An index where the estimated selectivity makes it cheaper than a scan, else a scan.
+    #[default]
+    Auto,
+    /// Always scan every row.
+    Scan,
+    /// An index wherever one applies, whatever the selectivity.
+    Index,
+}
+
+/// Walking the index costs about this many scanned rows per walked row (one row's kernels
+/// run on a 64-row window, plus a random access); measured on the identity profile.
+const WALK_COST: usize = 32;
+/// Testing one candidate row costs about this many scanned rows.
+const CANDIDATE_COST: usize = 48;
+/// Chunks sampled to estimate a filter's selectivity.
+const SAMPLE_CHUNKS: usize = 16;
+
+/// Whether row `row` of `t` passes `filter` (is true), evaluated alone: the kernels run on
+/// the aligned 64-row window holding the row, with only that row active.
+fn row_matches(filter: &Node, t: &Table, row: usize, out: &mut Tri) -> bool {
+    if let Node::Const(b) = filter {
+        return *b;
+    }
+    let start = row - row % 64;
+    let n = (t.len() - start).min(64);
+    let mut active = [0u64; WORDS];
+    active[0] = 1 << (row - start);
+    filter.eval(t, start, n, &active, out);
+    out.t[0] & active[0] != 0
+}
+
+/// Runs the filter over chunks `chunks`, passing each chunk's start row and selected rows.
+fn scan_chunks(filter: &Node, t: &Table, chunks: Range<usize>, mut on_chunk: impl FnMut(usize, &Words)) {
+    let mut out = Tri::NULL;
+    for c in chunks {
+        let start = c * CHUNK;
+        let n = CHUNK.min(t.len() - start);
+        let active = prefix(n);
+        filter.eval(t, start, n, &active, &mut out);
+        let mut selected = [0; WORDS];
+        for ((s, t), a) in selected.iter_mut().zip(&out.t).zip(&active) {
+            *s = t & a;
+        }
+        on_chunk(start, &selected);
+    }
+}
+
+/// `part` over up to `threads` contiguous ranges of the table's chunks, in table order.
+fn parts<R: Send>(t: &Table, threads: usize, part: impl Fn(Range<usize>) -> R + Sync) -> Vec<R> {
+    let chunks = t.len().div_ceil(CHUNK);
+    let k = threads.clamp(1, chunks.max(1));
+    if k == 1 {
+        return vec![part(0..chunks)];
+    }
+    let per = chunks.div_ceil(k);
+    let ranges: Vec<Range<usize>> = (0..k).map(|i| (i * per).min(chunks)..((i + 1) * per).min(chunks)).collect();
+    std::thread::scope(|s| {
+        let part = &part;
+        let handles: Vec<_> = ranges.into_iter().map(|r| s.spawn(move || part(r))).collect();
+        // A part panics only if the plan does; pass that panic on unchanged.
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
+fn scan_count(plan: &Plan, t: &Table) -> usize {
+    parts(t, plan.threads, |chunks| {
+        let mut count = 0;
+        scan_chunks(&plan.filter, t, chunks, |_, s| count += s.iter().map(|w| w.count_ones() as usize).sum::<usize>());
+        count
+    })
+    .into_iter()
+    .sum()
+}
+
+fn scan_matching(plan: &Plan, t: &Table) -> Vec<usize> {
+    let parts = parts(t, plan.threads, |chunks| {
+        let mut rows = Vec::new();
+        scan_chunks(&plan.filter, t, chunks, |start, s| for_each_set(s, |i| rows.push(start + i)));
+        rows
+    });
+    let mut rows = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        rows.extend(p);
+    }
+    rows
+}
+
+/// The rows an indexed leaf selects: a slice of a sorted permutation, or bitmaps of codes.
+enum Driver<'t> {
+    Range { perm: &'t [u32] },
+    Codes { maps: Vec<&'t [u64]>, count: usize },
+}
+
+impl Driver<'_> {
+    fn count(&self) -> usize {
+        match self {
+            Driver::Range { perm } => perm.len(),
+            Driver::Codes { count, .. } => *count,
+        }
+    }
+
+    /// The selected rows in table order.
+    fn rows(&self) -> Vec<usize> {
+        match self {
+            Driver::Range { perm } => {
+                let mut rows: Vec<usize> = perm.iter().map(|r| *r as usize).collect();
+                rows.sort_unstable();
+                rows
+            }
+            Driver::Codes { maps, count } => {
+                let mut rows = Vec::with_capacity(*count);
+                let words = maps.first().map_or(0, |m| m.len());
+                for w in 0..words {
+                    let mut bits = maps.iter().fold(0u64, |acc, m| acc | m.get(w).copied().unwrap_or(0));
+                    while bits != 0 {
+                        rows.push(w * 64 + bits.trailing_zeros() as usize);
+                        bits &= bits - 1;
+                    }
+                }
+                rows
+            }
+        }
+    }
+}
+
+/// The driver of a leaf, when the leaf is exactly "the rows some index selects".
+fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
+    // A row whose value is null must not match, unless the column has no nulls.
+    let no_null_rows = |col: usize, on_null: bool| !on_null || t.column(col).validity.is_none();
+    match node {
+        Node::I64 { col, op, lit, on_null: false } if *op != CmpOp::Ne => {
+            let Some(ColumnIndex::Sorted { perm, nulls }) = t.index(*col) else { return None };
+            let values = t.column(*col).i64s(0..t.len())?;
+            let (lo, hi) = range(values, perm, *nulls, *op, *lit)?;
+            Some(Driver::Range { perm: perm.get(lo..hi)? })
+        }
+        Node::Enum { col, accept, on_null } if no_null_rows(*col, *on_null) => {
+            let Some(ColumnIndex::Bitmaps { maps, counts }) = t.index(*col) else { return None };
+            let chosen: Vec<usize> =
+                (0..maps.len()).filter(|c| accept.get(c / 64).is_some_and(|w| (w >> (c % 64)) & 1 == 1)).collect();
+            Some(Driver::Codes {
+                maps: chosen.iter().filter_map(|c| maps.get(*c).map(Vec::as_slice)).collect(),
+                count: chosen.iter().filter_map(|c| counts.get(*c)).sum(),
+            })
+        }
+        Node::Bool { col, accept, on_null } if no_null_rows(*col, *on_null) => {
+            let Some(ColumnIndex::Bitmaps { maps, counts }) = t.index(*col) else { return None };
+            let chosen: Vec<usize> = (0..2).filter(|c| accept[*c]).collect();
+            Some(Driver::Codes {
+                maps: chosen.iter().filter_map(|c| maps.get(*c).map(Vec::as_slice)).collect(),
+                count: chosen.iter().filter_map(|c| counts.get(*c)).sum(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The most selective driver among the filter (a leaf) or its `and` children, and whether
+/// the filter is that leaf alone.
+fn best_driver<'t>(filter: &Node, t: &'t Table) -> Option<(Driver<'t>, bool)> {
+    match filter {
+        Node::And(children) => {
+            children.iter().filter_map(|c| driver(c, t)).min_by_key(Driver::count).map(|d| (d, false))
+        }
+        leaf => driver(leaf, t).map(|d| (d, true)),
+    }
+}
+
+/// The candidates' rows that pass the whole filter, in table order, when an index makes
+/// that cheaper than a scan (or [`Access::Index`] asks for it).
+fn candidates<'t>(plan: &Plan, t: &'t Table) -> Option<(Driver<'t>, bool)> {
+    if plan.access == Access::Scan {
+        return None;
+    }
+    let (driver, alone) = best_driver(&plan.filter, t)?;
+    let cheap = driver.count().saturating_mul(CANDIDATE_COST) < t.len();
+    (alone || cheap || plan.access == Access::Index).then_some((driver, alone))
+}
+
+pub(crate) fn count(plan: &Plan, t: &Table) -> usize {
+    match candidates(plan, t) {
+        Some((driver, true)) => driver.count(),
+        Some((driver, false)) => {
+            let mut out = Tri::NULL;
+            driver.rows().into_iter().filter(|&r| row_matches(&plan.filter, t, r, &mut out)).count()
+        }
+        None => scan_count(plan, t),
+    }
+}
+
+pub(crate) fn matching(plan: &Plan, t: &Table) -> Vec<usize> {
+    match candidates(plan, t) {
+        // A lone leaf's driver is exact; but its rows are only cheaper than a scan when few.
+        Some((driver, true)) if plan.access == Access::Index || driver.count() * CANDIDATE_COST < t.len() => {
+            driver.rows()
+        }
+        Some((driver, false)) => {
+            let mut out = Tri::NULL;
+            driver.rows().into_iter().filter(|&r| row_matches(&plan.filter, t, r, &mut out)).collect()
+        }
+        _ => scan_matching(plan, t),
+    }
+}
+
+/// The fraction of rows passing the filter in [`SAMPLE_CHUNKS`] evenly spaced chunks.
+fn sampled_selectivity(filter: &Node, t: &Table) -> f64 {
+    let chunks = t.len().div_ceil(CHUNK);
+    let step = (chunks / SAMPLE_CHUNKS).max(1);
+    let (mut seen, mut hits) = (0usize, 0usize);
+    for c in (0..chunks).step_by(step).take(SAMPLE_CHUNKS) {
+        seen += CHUNK.min(t.len() - c * CHUNK);
+        scan_chunks(filter, t, c..c + 1, |_, s| hits += s.iter().map(|w| w.count_ones() as usize).sum::<usize>());
+    }
+    if seen == 0 { 0.0 } else { hits as f64 / seen as f64 }
+}
+
+/// The page by walking the first sort key's sorted permutation, or `None` when no index
+/// applies or a scan is estimated (or turns out) to be cheaper.
+pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<Vec<usize>> {
+    if plan.access == Access::Scan {
+        return None;
+    }
+    let (col, desc) = plan.sorter.first()?;
+    let Some(ColumnIndex::Sorted { perm, nulls }) = t.index(col) else { return None };
+    let values = t.column(col).i64s(0..t.len())?;
+    let budget = match plan.access {
+        Access::Index => usize::MAX,
+        _ => {
+            let selectivity = match plan.filter {
+                Node::Const(_) => 1.0,
+                _ => sampled_selectivity(&plan.filter, t),
+            };
+            if selectivity <= 0.0 {
+                return None;
+            }
+            let expected = end as f64 / selectivity;
+            if expected * WALK_COST as f64 >= t.len() as f64 {
+                return None;
+            }
+            // Give up at four times the expected walk: the estimate was wrong.
+            (expected * 4.0) as usize + 1024
+        }
+    };
+    let (null_rows, sorted) = perm.split_at(*nulls);
+    let mut out: Vec<usize> = Vec::with_capacity(end.min(t.len()));
+    let mut walked = 0usize;
+    let mut group: Vec<usize> = Vec::new();
+    let mut tri = Tri::NULL;
+    // Adds one group of rows tying on the first key; false once the page is full.
+    let mut take = |rows: &[u32], out: &mut Vec<usize>, walked: &mut usize| -> bool {
+        group.clear();
+        for r in rows {
+            let r = *r as usize;
+            if row_matches(&plan.filter, t, r, &mut tri) {
+                group.push(r);
+            }
+        }
+        *walked += rows.len();
+        group.sort_unstable_by(|a, b| plan.sorter.cmp_after_first(t, *a, *b));
+        out.extend(group.iter().take(end - out.len()));
+        out.len() < end
+    };
+    let value = |r: &u32| values.get(*r as usize).copied();
+    // Nulls first ascending, last descending.
+    let mut more = desc || take(null_rows, &mut out, &mut walked);
+    let mut i = 0;
+    while more && i < sorted.len() {
+        // The next group of equal values, from the chosen end.
+        let v = if desc { value(&sorted[sorted.len() - 1 - i]) } else { value(&sorted[i]) };
+        let mut j = i + 1;
+        while j < sorted.len() && (if desc { value(&sorted[sorted.len() - 1 - j]) } else { value(&sorted[j]) }) == v {
+            j += 1;
+        }
+        let group_rows = if desc { &sorted[sorted.len() - j..sorted.len() - i] } else { &sorted[i..j] };
+        more = take(group_rows, &mut out, &mut walked);
+        if walked > budget {
+            return None;
+        }
+        i = j;
+    }
+    if more && desc {
+        take(null_rows, &mut out, &mut walked);
+    }
+    Some(out.get(offset..).map(<[usize]>::to_vec).unwrap_or_default())
+}
