@@ -30,6 +30,9 @@ pub enum ErrorFormat {
 pub enum Dialect {
     /// OData 4.01 `$filter` expressions (with `--sort` in `$orderby` syntax).
     Odata,
+    /// A whole OData query string: `--filter '$filter=...&$orderby=...&$top=...&$skip=...'`
+    /// (also `$select`, `$count`, `$search`; percent-encoding allowed).
+    OdataUrl,
     /// Mongo-style JSON: `--filter` is a query document, `--sort` a sort document
     /// (`{"createdAt": -1}`), `--fields` a projection document (`{"username": 1}`).
     Mongo,

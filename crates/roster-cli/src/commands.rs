@@ -75,6 +75,13 @@ fn parse(dialect: Dialect, text: &str) -> Result<(), CliError> {
             println!("{json}");
             Ok(())
         }
+        Dialect::OdataUrl => {
+            let options =
+                roster_odata::parse_query_options(text).map_err(|e| CliError::diag("query string", text, e))?;
+            let json = serde_json::to_string_pretty(&options.query).map_err(|e| CliError::Runtime(e.to_string()))?;
+            println!("{json}");
+            Ok(())
+        }
         Dialect::Mongo => {
             let expr = roster_mongo::parse_query(text).map_err(|e| CliError::diag("filter", text, e))?;
             let json = serde_json::to_string_pretty(&expr).map_err(|e| CliError::Runtime(e.to_string()))?;
@@ -139,6 +146,23 @@ fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliError> {
             };
             (filter, sort, q.fields.as_deref().map(parse_fields).transpose()?)
         }
+        Dialect::OdataUrl => {
+            if q.sort.is_some() || q.fields.is_some() {
+                return Err(CliError::Usage(
+                    "with --dialect odata-url, give $orderby and $select inside the query string".into(),
+                ));
+            }
+            let options = roster_odata::parse_query_options(&q.filter)
+                .map_err(|e| CliError::diag("query string", &q.filter, e))?;
+            let Query { filter, sort, projection, page } = options.query;
+            let query = Query {
+                filter,
+                sort,
+                projection,
+                page: Page { limit: q.limit.or(page.limit), offset: if q.offset > 0 { q.offset } else { page.offset } },
+            };
+            return check_query(&query, [("query string", q.filter.as_str()); 3], schema);
+        }
         Dialect::Mongo => {
             // The implicit `_id` of an inclusion projection is the profile's primary key.
             let opts = roster_mongo::Options {
@@ -162,22 +186,36 @@ fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliError> {
         }
     };
     let query = Query { filter, sort, projection, page: Page { limit: q.limit, offset: q.offset } };
-    roster_check::check(&query, schema).map_err(|errors| {
-        // Sort and projection errors point into their own texts; report each against its text.
-        let (origin, source) = match (&query.filter, errors.first()) {
-            (Some(f), Some(e)) if f.span.contains(e.span) && !q.filter.is_empty() => ("filter", q.filter.clone()),
-            _ if q.sort.as_ref().is_some_and(|s| errors.iter().any(|e| e.span.end as usize <= s.len()))
-                && query.filter.is_none() =>
-            {
-                ("sort", q.sort.clone().unwrap_or_default())
-            }
-            _ => ("filter", q.filter.clone()),
-        };
-        CliError::Diagnostics {
-            origin,
-            source,
-            errors: errors.into_iter().map(|e| Box::new(e) as Box<dyn roster_ast::Diagnostic>).collect(),
-        }
+    let sources = [
+        ("filter", q.filter.as_str()),
+        ("sort", q.sort.as_deref().unwrap_or_default()),
+        ("fields", q.fields.as_deref().unwrap_or_default()),
+    ];
+    check_query(&query, sources, schema)
+}
+
+/// Checks a query; on failure, re-checks its filter, sort and projection one by one so that
+/// every error is rendered against the text it points into (`sources`: origin and text of
+/// each part, in that order).
+fn check_query(query: &Query, sources: [(&'static str, &str); 3], schema: &Schema) -> Result<TypedQuery, CliError> {
+    roster_check::check(query, schema).map_err(|_| {
+        let parts = [
+            Query { filter: query.filter.clone(), ..Query::default() },
+            Query { sort: query.sort.clone(), ..Query::default() },
+            Query { projection: query.projection.clone(), ..Query::default() },
+        ];
+        let groups = parts
+            .iter()
+            .zip(sources)
+            .filter_map(|(part, (origin, source))| {
+                roster_check::check(part, schema).err().map(|errors| CliError::Diagnostics {
+                    origin,
+                    source: source.to_owned(),
+                    errors: errors.into_iter().map(|e| Box::new(e) as Box<dyn roster_ast::Diagnostic>).collect(),
+                })
+            })
+            .collect();
+        CliError::Group(groups)
     })
 }
 

@@ -21,6 +21,8 @@ pub enum CliError {
     Usage(String),
     /// Anything else: I/O, database (exit 1).
     Runtime(String),
+    /// Several groups of diagnostics, each about its own text (exit 2).
+    Group(Vec<CliError>),
 }
 
 impl std::fmt::Debug for CliError {
@@ -33,6 +35,7 @@ impl std::fmt::Debug for CliError {
             CliError::Data(l) => write!(f, "Data({l:?})"),
             CliError::Usage(m) => write!(f, "Usage({m:?})"),
             CliError::Runtime(m) => write!(f, "Runtime({m:?})"),
+            CliError::Group(g) => f.debug_list().entries(g).finish(),
         }
     }
 }
@@ -54,6 +57,7 @@ impl CliError {
     /// Prints the error on stderr in the requested format.
     pub fn report(&self, format: ErrorFormat) {
         match (self, format) {
+            (CliError::Group(groups), _) => groups.iter().for_each(|g| g.report(format)),
             (CliError::Diagnostics { origin, source, errors }, ErrorFormat::Human) => {
                 for e in errors {
                     eprint!("{}", roster_render::human(e.as_ref(), source, origin));

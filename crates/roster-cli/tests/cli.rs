@@ -215,3 +215,57 @@ fn unknown_profile_and_database_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("sqlite:PATH"));
 }
+
+#[test]
+fn odata_url_and_mongo_dialects_reach_the_same_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 500);
+    let data = data.to_str().unwrap();
+    let odata = ok(&[
+        "query",
+        "--data",
+        data,
+        "--filter",
+        "userStatus eq 'BLOCKED' and lastLogin eq null",
+        "--sort",
+        "createdAt desc",
+        "--fields",
+        "id,username",
+    ]);
+    let url = ok(&[
+        "query",
+        "--dialect",
+        "odata-url",
+        "--data",
+        data,
+        "--filter",
+        "$filter=userStatus%20eq%20%27BLOCKED%27%20and%20lastLogin%20eq%20null&$orderby=createdAt desc&$select=id,username",
+    ]);
+    let mongo = ok(&[
+        "query",
+        "--dialect",
+        "mongo",
+        "--data",
+        data,
+        "--filter",
+        r#"{"userStatus": "BLOCKED", "lastLogin": null}"#,
+        "--sort",
+        r#"{"createdAt": -1}"#,
+        "--fields",
+        r#"{"username": 1}"#,
+    ]);
+    assert!(!odata.is_empty());
+    assert_eq!(url, odata);
+    assert_eq!(mongo, odata);
+
+    // Each error is shown against the text it points into.
+    let o = roster(&["check", "--filter", "userStatus eq 'verified'", "--sort", "usrname"]);
+    let err = stderr(&o);
+    assert!(err.contains("--> filter:1:15"), "{err}");
+    assert!(err.contains("--> sort:1:1"), "{err}");
+    let o = roster(&["check", "--dialect", "odata-url", "--filter", "$filter=usrname%20eq%201"]);
+    assert!(stderr(&o).contains("--> query string:1:9"), "{}", stderr(&o));
+    let o = roster(&["parse", "--dialect", "mongo", r#"{"name": {"$regx": "g"}}"#]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `$regex`?"), "{}", stderr(&o));
+}

@@ -71,9 +71,11 @@ mod expr;
 mod functions;
 mod lexical;
 mod literals;
+mod options;
 mod orderby;
 
 pub use error::{Closer, Expected, LiteralKind, ParseError, ParseErrorKind};
+pub use options::{OptionsError, QueryOptions, parse_query_options, parse_query_options_with};
 use roster_ast::{Expr, SortKey};
 
 use crate::lexical::Parser;

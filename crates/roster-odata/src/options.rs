@@ -1,0 +1,500 @@
+//! OData query options: a whole URL query string (`$filter=…&$orderby=…&$top=…`) parsed into
+//! one [`Query`].
+//!
+//! - Options: `$filter`, `$orderby`, `$select`, `$top`, `$skip`, `$count`, `$search`, also
+//!   without the `$` (OData 4.01), names case-insensitive. Each at most once. An unknown
+//!   name is an error with a did-you-mean (a typo such as `fitler` must not be silently
+//!   ignored); `$expand`, `$apply`, `$compute` and the other system options that make no
+//!   sense for a flat user list are `unsupported-option`. Empty pairs (`a&&b`) are skipped.
+//! - Percent-decoding (`%27` → `'`, `%20` → space) applies to names and values; `+` is *not*
+//!   a space (OData uses `+` in numbers and offsets: `2021-05-06T10:50:35+05:30`). Decoded
+//!   bytes must be UTF-8.
+//! - Spans of the resulting AST and of every error point into the *original, encoded* text.
+//! - `$select`: comma-separated paths, or `*` for every field. `$top`/`$skip`: non-negative
+//!   integers. `$count`: `true`/`false` (the caller decides what to do with it).
+//! - `$search`: words and `"quoted phrases"` separated by spaces (all must match) or by
+//!   `OR` (any may match). Mixing `AND`/`OR`, `NOT` and parentheses are not supported (an
+//!   error says so), since Roster's keyword search is one all/any list.
+//!
+//! ```
+//! let q = roster_odata::parse_query_options("$filter=userStatus%20eq%20%27VERIFIED%27&$orderby=createdAt desc&$top=10&skip=20").unwrap();
+//! assert_eq!(q.query.filter.unwrap().to_string(), "userStatus eq 'VERIFIED'");
+//! assert_eq!(q.query.sort[0].to_string(), "createdAt desc");
+//! assert_eq!((q.query.page.limit, q.query.page.offset), (Some(10), 20));
+//! let e = roster_odata::parse_query_options("$filter=username eq 'a'&$fitler=x").unwrap_err();
+//! assert_eq!(roster_ast::Diagnostic::code(&e), "unknown-option");
+//! ```
+
+use std::fmt;
+
+use roster_ast::{Diagnostic, Expr, ExprKind, Path, Projection, Query, SearchScope, Span};
+
+use crate::{Options, ParseError, parse_filter_with, parse_orderby_with};
+
+/// The options of one query string.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryOptions {
+    /// `$filter` (AND-ed with `$search` when both are given), `$orderby`, `$select`, `$top`
+    /// and `$skip`.
+    pub query: Query,
+    /// `$count`, if given.
+    pub count: Option<bool>,
+}
+
+/// Why a query string could not be parsed.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum OptionsError {
+    /// An option's value did not parse; the span points into the encoded text.
+    Parse(ParseError),
+    /// `$fitler=…`
+    UnknownOption {
+        /// The name, decoded.
+        name: String,
+        /// The closest known option.
+        suggestion: Option<&'static str>,
+        /// Where.
+        span: Span,
+    },
+    /// `$expand=…`
+    UnsupportedOption {
+        /// The name, decoded.
+        name: String,
+        /// Where.
+        span: Span,
+    },
+    /// `$top=1&$top=2`
+    DuplicateOption {
+        /// The name, decoded.
+        name: String,
+        /// The second occurrence.
+        span: Span,
+    },
+    /// `$top=-1`, `$count=yes`, `$select=a,,b`, `$search=(a OR b)`
+    InvalidValue {
+        /// The option.
+        name: &'static str,
+        /// What it accepts.
+        expected: &'static str,
+        /// Where.
+        span: Span,
+    },
+    /// `%zz`, or decoded bytes that are not UTF-8.
+    BadEncoding {
+        /// What is wrong.
+        reason: &'static str,
+        /// Where.
+        span: Span,
+    },
+}
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OptionsError::Parse(e) => write!(f, "{e}"),
+            OptionsError::UnknownOption { name, .. } => write!(f, "unknown query option `{name}`"),
+            OptionsError::UnsupportedOption { name, .. } => write!(f, "the query option `{name}` is not supported"),
+            OptionsError::DuplicateOption { name, .. } => write!(f, "the query option `{name}` is given twice"),
+            OptionsError::InvalidValue { name, expected, .. } => write!(f, "`{name}` takes {expected}"),
+            OptionsError::BadEncoding { reason, .. } => f.write_str(reason),
+        }
+    }
+}
+
+impl std::error::Error for OptionsError {}
+
+impl Diagnostic for OptionsError {
+    fn code(&self) -> &'static str {
+        match self {
+            OptionsError::Parse(e) => e.code(),
+            OptionsError::UnknownOption { .. } => "unknown-option",
+            OptionsError::UnsupportedOption { .. } => "unsupported-option",
+            OptionsError::DuplicateOption { .. } => "duplicate-option",
+            OptionsError::InvalidValue { .. } => "invalid-value",
+            OptionsError::BadEncoding { .. } => "bad-encoding",
+        }
+    }
+
+    fn span(&self) -> Span {
+        match self {
+            OptionsError::Parse(e) => e.span,
+            OptionsError::UnknownOption { span, .. }
+            | OptionsError::UnsupportedOption { span, .. }
+            | OptionsError::DuplicateOption { span, .. }
+            | OptionsError::InvalidValue { span, .. }
+            | OptionsError::BadEncoding { span, .. } => *span,
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            OptionsError::Parse(e) => e.help(),
+            OptionsError::UnknownOption { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
+            OptionsError::UnknownOption { .. } => {
+                Some(format!("the supported options are {}", KNOWN.map(|k| format!("${k}")).join(", ")))
+            }
+            _ => None,
+        }
+    }
+}
+
+const KNOWN: [&str; 7] = ["filter", "orderby", "select", "top", "skip", "count", "search"];
+const UNSUPPORTED: [&str; 10] =
+    ["expand", "apply", "compute", "format", "skiptoken", "deltatoken", "levels", "index", "schemaversion", "id"];
+
+/// Text decoded from a slice of the query string, with the encoded offset of every byte.
+struct Decoded {
+    text: String,
+    /// `origin[i]` is the offset in the encoded text of decoded byte `i`; one extra entry for
+    /// the end.
+    origin: Vec<u32>,
+}
+
+impl Decoded {
+    fn map(&self, s: Span) -> Span {
+        let at =
+            |i: u32| self.origin.get(i as usize).copied().unwrap_or_else(|| self.origin.last().copied().unwrap_or(0));
+        Span::new(at(s.start), at(s.end))
+    }
+}
+
+fn decode(raw: &str, base: usize) -> Result<Decoded, OptionsError> {
+    let b = raw.as_bytes();
+    let mut bytes = Vec::with_capacity(b.len());
+    let mut origin = Vec::with_capacity(b.len() + 1);
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = |c: u8| (c as char).to_digit(16);
+            match (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+                (Some(h), Some(l)) => {
+                    bytes.push((h * 16 + l) as u8);
+                    origin.push((base + i) as u32);
+                    i += 3;
+                }
+                _ => {
+                    let end = (i + 3).min(b.len());
+                    return Err(OptionsError::BadEncoding {
+                        reason: "`%` must be followed by two hexadecimal digits",
+                        span: Span::new((base + i) as u32, (base + end) as u32),
+                    });
+                }
+            }
+        } else {
+            bytes.push(b[i]);
+            origin.push((base + i) as u32);
+            i += 1;
+        }
+    }
+    origin.push((base + b.len()) as u32);
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Decoded { text, origin }),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let start = origin.get(at).copied().unwrap_or(base as u32);
+            Err(OptionsError::BadEncoding {
+                reason: "the percent-decoded text is not UTF-8",
+                span: Span::new(start, start + 3),
+            })
+        }
+    }
+}
+
+/// Moves every span of `e` from decoded offsets to encoded ones.
+fn remap(e: &mut Expr, d: &Decoded) {
+    e.span = d.map(e.span);
+    match &mut e.kind {
+        ExprKind::Path { path } => path.span = d.map(path.span),
+        ExprKind::Exists { path, .. } | ExprKind::Quantified { path, .. } => path.span = d.map(path.span),
+        ExprKind::Search { fields: Some(fields), .. } => fields.iter_mut().for_each(|p| p.span = d.map(p.span)),
+        _ => {}
+    }
+    match &mut e.kind {
+        ExprKind::And { operands } | ExprKind::Or { operands } => operands.iter_mut().for_each(|c| remap(c, d)),
+        ExprKind::Call { args, .. } => args.iter_mut().for_each(|c| remap(c, d)),
+        ExprKind::In { lhs, list } => {
+            remap(lhs, d);
+            list.iter_mut().for_each(|c| remap(c, d));
+        }
+        ExprKind::Not { operand } => remap(operand, d),
+        ExprKind::Compare { lhs, rhs, .. } => {
+            remap(lhs, d);
+            remap(rhs, d);
+        }
+        ExprKind::Regex { target, .. } => remap(target, d),
+        ExprKind::Quantified { predicate, .. } => remap(predicate, d),
+        ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => {}
+    }
+}
+
+fn mapped(e: ParseError, d: &Decoded) -> OptionsError {
+    OptionsError::Parse(ParseError { span: d.map(e.span), ..e })
+}
+
+/// Parses a URL query string of OData options with the default [`Options`].
+pub fn parse_query_options(text: &str) -> Result<QueryOptions, OptionsError> {
+    parse_query_options_with(text, &Options::default())
+}
+
+/// Parses a URL query string of OData options; `opts` limits each option's value.
+pub fn parse_query_options_with(text: &str, opts: &Options) -> Result<QueryOptions, OptionsError> {
+    let (text, offset) = match text.strip_prefix('?') {
+        Some(rest) => (rest, 1),
+        None => (text, 0),
+    };
+    let mut out = QueryOptions::default();
+    let mut seen: Vec<&'static str> = Vec::new();
+    let mut search: Option<Expr> = None;
+    let mut base = offset;
+    for pair in text.split('&') {
+        let start = base;
+        base += pair.len() + 1;
+        if pair.is_empty() {
+            continue;
+        }
+        let (raw_name, raw_value, value_at) = match pair.split_once('=') {
+            Some((n, v)) => (n, v, start + n.len() + 1),
+            None => (pair, "", start + pair.len()),
+        };
+        let name = decode(raw_name, start)?;
+        let name_span = Span::new(start as u32, (start + raw_name.len()) as u32);
+        let bare = name.text.strip_prefix('$').unwrap_or(&name.text).to_ascii_lowercase();
+        let Some(known) = KNOWN.iter().copied().find(|k| *k == bare) else {
+            if UNSUPPORTED.contains(&bare.as_str()) {
+                return Err(OptionsError::UnsupportedOption { name: name.text, span: name_span });
+            }
+            let suggestion = KNOWN.iter().copied().find(|k| near(k, &bare)).map(|k| match k {
+                "filter" => "$filter",
+                "orderby" => "$orderby",
+                "select" => "$select",
+                "top" => "$top",
+                "skip" => "$skip",
+                "count" => "$count",
+                _ => "$search",
+            });
+            return Err(OptionsError::UnknownOption { name: name.text, suggestion, span: name_span });
+        };
+        if seen.contains(&known) {
+            return Err(OptionsError::DuplicateOption { name: name.text, span: name_span });
+        }
+        seen.push(known);
+        let value = decode(raw_value, value_at)?;
+        let value_span = Span::new(value_at as u32, (value_at + raw_value.len()) as u32);
+        match known {
+            "filter" => {
+                let mut e = parse_filter_with(&value.text, opts).map_err(|e| mapped(e, &value))?;
+                remap(&mut e, &value);
+                out.query.filter = Some(e);
+            }
+            "orderby" => {
+                let mut keys = parse_orderby_with(&value.text, opts).map_err(|e| mapped(e, &value))?;
+                for k in &mut keys {
+                    k.span = value.map(k.span);
+                    k.path.span = value.map(k.path.span);
+                }
+                out.query.sort = keys;
+            }
+            "select" => out.query.projection = select(&value, value_span)?,
+            "top" | "skip" => {
+                let n = value.text.parse::<u64>().map_err(|_| OptionsError::InvalidValue {
+                    name: if known == "top" { "$top" } else { "$skip" },
+                    expected: "a non-negative integer",
+                    span: value_span,
+                })?;
+                if known == "top" {
+                    out.query.page.limit = Some(n);
+                } else {
+                    out.query.page.offset = n;
+                }
+            }
+            "count" => {
+                out.count = Some(match value.text.to_ascii_lowercase().as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(OptionsError::InvalidValue {
+                            name: "$count",
+                            expected: "true or false",
+                            span: value_span,
+                        });
+                    }
+                });
+            }
+            _ => search = Some(search_expr(&value, value_span)?),
+        }
+    }
+    out.query.filter = match (out.query.filter.take(), search) {
+        (Some(f), Some(s)) => {
+            let span = f.span.to(s.span);
+            Some(Expr::new(ExprKind::And { operands: vec![f, s] }, span))
+        }
+        (f, s) => f.or(s),
+    };
+    Ok(out)
+}
+
+fn select(value: &Decoded, span: Span) -> Result<Option<Projection>, OptionsError> {
+    let invalid = || OptionsError::InvalidValue {
+        name: "$select",
+        expected: "`*` or comma-separated field paths such as `id,username`",
+        span,
+    };
+    if value.text.trim() == "*" {
+        return Ok(None);
+    }
+    let mut paths = Vec::new();
+    let mut at = 0usize;
+    for part in value.text.split(',') {
+        let lead = part.len() - part.trim_start().len();
+        let item = part.trim();
+        let ok = !item.is_empty()
+            && item.split('/').all(|s| {
+                let mut c = s.chars();
+                c.next().is_some_and(|f| f.is_alphabetic() || f == '_') && c.all(|x| x.is_alphanumeric() || x == '_')
+            });
+        if !ok {
+            return Err(invalid());
+        }
+        let s = (at + lead) as u32;
+        paths.push(Path {
+            segments: item.split('/').map(str::to_owned).collect(),
+            span: value.map(Span::new(s, s + item.len() as u32)),
+        });
+        at += part.len() + 1;
+    }
+    Ok(Some(Projection::Include(paths)))
+}
+
+fn search_expr(value: &Decoded, span: Span) -> Result<Expr, OptionsError> {
+    let unsupported = |expected| OptionsError::InvalidValue { name: "$search", expected, span };
+    let mut words: Vec<String> = Vec::new();
+    let mut ors = 0usize;
+    let mut ands = 0usize;
+    let mut rest = value.text.trim();
+    while !rest.is_empty() {
+        let (word, tail) = if let Some(r) = rest.strip_prefix('"') {
+            let end = r.find('"').ok_or_else(|| unsupported("words or \"quoted phrases\"; a quote is not closed"))?;
+            (r[..end].to_owned(), &r[end + 1..])
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let w = &rest[..end];
+            if w.contains(['(', ')', '"']) {
+                return Err(unsupported(
+                    "words or \"quoted phrases\" joined by spaces or OR; parentheses are not supported",
+                ));
+            }
+            match w {
+                "OR" => {
+                    ors += 1;
+                    rest = rest[end..].trim_start();
+                    continue;
+                }
+                "AND" => {
+                    ands += 1;
+                    rest = rest[end..].trim_start();
+                    continue;
+                }
+                "NOT" => return Err(unsupported("words joined by spaces or OR; NOT is not supported")),
+                _ => (w.to_owned(), &rest[end..]),
+            }
+        };
+        if word.is_empty() {
+            return Err(unsupported("non-empty words or phrases"));
+        }
+        words.push(word);
+        rest = tail.trim_start();
+    }
+    if words.is_empty() {
+        return Err(unsupported("at least one word"));
+    }
+    let scope = match (ors, ands) {
+        (0, _) => SearchScope::All,
+        (n, 0) if n + 1 == words.len() => SearchScope::Any,
+        _ => return Err(unsupported("words joined all by spaces/AND (all must match) or all by OR (any may match)")),
+    };
+    Ok(Expr::new(ExprKind::Search { keywords: words, scope, fields: None }, span))
+}
+
+/// Whether two option names are at most one edit apart.
+fn near(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    match long.len() - short.len() {
+        0 => {
+            let diff: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            diff.len() == 1
+                || (diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]])
+        }
+        1 => (0..long.len())
+            .any(|skip| long.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c).eq(short.iter())),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_options_and_spans_into_the_encoded_text() {
+        let text = "$filter=username%20eq%20%27o%27%27b%27&$orderby=createdAt%20desc,id&$select=id,username&$top=5&$skip=10&$count=true";
+        let q = parse_query_options(text).unwrap();
+        let f = q.query.filter.unwrap();
+        assert_eq!(f.to_string(), "username eq 'o''b'");
+        assert_eq!(&text[f.span.range()], "username%20eq%20%27o%27%27b%27");
+        let ExprKind::Compare { rhs, .. } = &f.kind else { panic!() };
+        assert_eq!(&text[rhs.span.range()], "%27o%27%27b%27");
+        assert_eq!(q.query.sort.len(), 2);
+        assert_eq!(&text[q.query.sort[0].span.range()], "createdAt%20desc");
+        assert_eq!(q.query.projection.unwrap().to_string(), "id,username");
+        assert_eq!(q.query.page.limit, Some(5));
+        assert_eq!(q.query.page.offset, 10);
+        assert_eq!(q.count, Some(true));
+    }
+
+    #[test]
+    fn plus_is_not_a_space_and_names_are_case_insensitive() {
+        let q = parse_query_options("FILTER=createdAt gt 2021-05-06T10:50:35+05:30").unwrap();
+        assert_eq!(q.query.filter.unwrap().to_string(), "createdAt gt 2021-05-06T05:20:35Z");
+    }
+
+    #[test]
+    fn errors_point_into_the_encoded_text() {
+        let text = "$top=1&$filter=username%20eq";
+        let e = parse_query_options(text).unwrap_err();
+        assert_eq!(e.code(), "syntax");
+        assert_eq!(e.span(), Span::new(28, 28));
+        let e = parse_query_options("$top=1&$top=2").unwrap_err();
+        assert_eq!((e.code(), e.span()), ("duplicate-option", Span::new(7, 11)));
+        let e = parse_query_options("$fitler=a").unwrap_err();
+        assert_eq!(e.help().as_deref(), Some("did you mean `$filter`?"));
+        assert_eq!(parse_query_options("$expand=x").unwrap_err().code(), "unsupported-option");
+        assert_eq!(parse_query_options("$top=-1").unwrap_err().span(), Span::new(5, 7));
+        assert_eq!(parse_query_options("$count=yes").unwrap_err().code(), "invalid-value");
+        let e = parse_query_options("$filter=%zz").unwrap_err();
+        assert_eq!((e.code(), e.span()), ("bad-encoding", Span::new(8, 11)));
+        assert_eq!(parse_query_options("$filter=%ff").unwrap_err().code(), "bad-encoding");
+        assert_eq!(parse_query_options("$select=a,,b").unwrap_err().code(), "invalid-value");
+    }
+
+    #[test]
+    fn search_all_or_any() {
+        let q = parse_query_options("$search=Jack Mike").unwrap();
+        assert_eq!(q.query.filter.unwrap().to_string(), "search(all, 'Jack', 'Mike')");
+        let q = parse_query_options("$search=Jack OR \"Mike P\"&$filter=a eq 1").unwrap();
+        assert_eq!(q.query.filter.unwrap().to_string(), "a eq 1 and search(any, 'Jack', 'Mike P')");
+        assert_eq!(parse_query_options("$search=a OR b c").unwrap_err().code(), "invalid-value");
+        assert_eq!(parse_query_options("$search=(a)").unwrap_err().code(), "invalid-value");
+        assert_eq!(parse_query_options("$search=NOT a").unwrap_err().code(), "invalid-value");
+    }
+
+    #[test]
+    fn empty_and_star() {
+        let q = parse_query_options("").unwrap();
+        assert_eq!(q, QueryOptions::default());
+        let q = parse_query_options("?&$select=*&").unwrap();
+        assert_eq!(q.query.projection, None);
+        let text = "?$top=x";
+        assert_eq!(&text[parse_query_options(text).unwrap_err().span().range()], "x");
+    }
+}
