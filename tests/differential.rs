@@ -3,11 +3,14 @@
 //!
 //! Filters are generated as ASTs, printed as OData text, then parsed and checked, so the
 //! whole pipeline is exercised. `ROSTER_DIFF_CASES` sets the number of cases (default 300);
+//! the ignored test `long_differential` runs 100,000 (`cargo test --release -p roster-tests
+//! --test differential -- --ignored`). A mismatch is shrunk by proptest and reported as a
+//! reproducer: the OData `$filter`, `$orderby`, limit and offset.
 //! `ROSTER_SKIP_POSTGRES=1` leaves PostgreSQL out (the run says so loudly).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use roster_ast::{CmpOp, Direction, Expr, ExprKind, Func, Literal, Page, Path, Query, SortKey, Span, Timestamp};
 use roster_schema::{Record, Schema, Value};
 
@@ -196,10 +199,25 @@ fn engines() -> Engines {
     Engines { schema, table, sqlite, postgres }
 }
 
+/// The `$orderby` text of sort keys.
+fn orderby(sort: &[SortKey]) -> String {
+    sort.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
 #[test]
 fn memory_sqlite_and_postgres_agree_on_random_queries() {
+    differential(std::env::var("ROSTER_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300));
+}
+
+/// The long mode: 100,000 cases (run it in release).
+#[test]
+#[ignore = "long: 100,000 cases; run with --release -- --ignored"]
+fn long_differential() {
+    differential(std::env::var("ROSTER_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000));
+}
+
+fn differential(cases: u32) {
     let e = engines();
-    let cases: u32 = std::env::var("ROSTER_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300);
     let ids: Vec<u128> = ids_of(&e.table_records()).into_iter().step_by(97).collect();
     let instants = e.instants();
     let strategy = (filter(ids, instants), sort(), page());
@@ -215,17 +233,11 @@ fn memory_sqlite_and_postgres_agree_on_random_queries() {
         let plan = roster_eval::compile(&e.schema, &typed);
         let mem = ids_of(&plan.records(&e.table));
         let lite = ids_of(&roster_sql::sqlite::query(&e.sqlite, &e.schema, &typed).unwrap());
-        prop_assert_eq!(&mem, &lite, "memory vs SQLite on `{}` sort {:?} page {:?}", text, query.sort, query.page);
+        let sort = orderby(&query.sort);
+        prop_assert_eq!(&mem, &lite, "memory vs SQLite on `{}` $orderby `{}` {:?}", text, sort, query.page);
         if let Some((_, client)) = &e.postgres {
             let pg = ids_of(&roster_sql::postgres::query(&mut client.borrow_mut(), &e.schema, &typed).unwrap());
-            prop_assert_eq!(
-                &mem,
-                &pg,
-                "memory vs PostgreSQL on `{}` sort {:?} page {:?}",
-                text,
-                query.sort,
-                query.page
-            );
+            prop_assert_eq!(&mem, &pg, "memory vs PostgreSQL on `{}` $orderby `{}` {:?}", text, sort, query.page);
         }
         // Counts agree too.
         let count = plan.count(&e.table) as u64;
@@ -236,8 +248,15 @@ fn memory_sqlite_and_postgres_agree_on_random_queries() {
         }
         Ok(())
     });
-    if let Err(err) = result {
-        panic!("{err}");
+    match result {
+        Err(TestError::Fail(reason, (f, sort, page))) => panic!(
+            "minimal failing case:\n  $filter={f}\n  $orderby={}\n  limit={:?} offset={}\n{reason}",
+            orderby(&sort),
+            page.limit,
+            page.offset
+        ),
+        Err(err) => panic!("{err}"),
+        Ok(()) => {}
     }
     // The generator must produce interesting queries, not only empty results.
     let nonempty = nonempty.get();

@@ -63,104 +63,141 @@ fn prec(e: &Expr) -> Prec {
     match &e.kind {
         ExprKind::Or { .. } => Prec::Or,
         ExprKind::And { .. } => Prec::And,
-        ExprKind::Compare { .. } | ExprKind::In { .. } => Prec::Cmp,
+        // `Exists` prints as a null comparison (`path ne null`), so it binds like one.
+        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Exists { .. } => Prec::Cmp,
         ExprKind::Not { .. } => Prec::Unary,
         _ => Prec::Atom,
     }
 }
 
-fn child(f: &mut Formatter<'_>, e: &Expr, parens: bool) -> fmt::Result {
-    if parens { write!(f, "({e})") } else { write!(f, "{e}") }
+/// One piece of pending output of the printer.
+enum Item<'a> {
+    /// Text as is.
+    Str(&'a str),
+    /// A node, in parentheses when the flag is set.
+    Node(&'a Expr, bool),
+    /// A path.
+    Path(&'a Path),
+    /// A regular expression with its flags, as a quoted string.
+    Pattern(&'a str, &'a str),
 }
 
+/// Prints with an explicit stack rather than recursion, so that any tree, however deep (a
+/// hand-built one is not bounded by a parser's depth limit), prints without overflowing the
+/// stack.
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ExprKind::Literal { value } => write!(f, "{value}"),
-            ExprKind::Path { path } => write!(f, "{path}"),
-            ExprKind::And { operands } | ExprKind::Or { operands } => {
-                let (word, me) = match self.kind {
-                    ExprKind::And { .. } => (" and ", Prec::And),
-                    _ => (" or ", Prec::Or),
-                };
-                for (i, o) in operands.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(word)?;
+        let mut stack = vec![Item::Node(self, false)];
+        let mut seq: Vec<Item<'_>> = Vec::new();
+        while let Some(item) = stack.pop() {
+            let e = match item {
+                Item::Str(s) => {
+                    f.write_str(s)?;
+                    continue;
+                }
+                Item::Path(p) => {
+                    write!(f, "{p}")?;
+                    continue;
+                }
+                Item::Pattern(pattern, flags) => {
+                    if flags.is_empty() {
+                        write_quoted(f, pattern)?;
+                    } else {
+                        write_quoted(f, &format!("(?{flags}){pattern}"))?;
                     }
-                    child(f, o, prec(o) <= me)?;
+                    continue;
                 }
-                Ok(())
-            }
-            ExprKind::Not { operand } => {
-                f.write_str("not ")?;
-                child(f, operand, prec(operand) <= Prec::Cmp)
-            }
-            ExprKind::Compare { op, lhs, rhs } => {
-                child(f, lhs, prec(lhs) <= Prec::Cmp)?;
-                write!(f, " {} ", op.keyword())?;
-                child(f, rhs, prec(rhs) <= Prec::Cmp)
-            }
-            ExprKind::In { lhs, list } => {
-                child(f, lhs, prec(lhs) <= Prec::Cmp)?;
-                f.write_str(" in (")?;
-                for (i, v) in list.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{v}")?;
+                Item::Node(e, true) => {
+                    f.write_str("(")?;
+                    stack.push(Item::Str(")"));
+                    e
                 }
-                f.write_str(")")
-            }
-            ExprKind::Call { func, args } => {
-                write!(f, "{}(", func.name())?;
-                for (i, a) in args.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{a}")?;
-                }
-                f.write_str(")")
-            }
-            ExprKind::Exists { path, exists } => {
-                write!(f, "{path} {} null", if *exists { "ne" } else { "eq" })
-            }
-            ExprKind::Regex { target, pattern, flags } => {
-                write!(f, "matchesPattern({target}, ")?;
-                if flags.is_empty() {
-                    write_quoted(f, pattern)?;
-                } else {
-                    write_quoted(f, &format!("(?{flags}){pattern}"))?;
-                }
-                f.write_str(")")
-            }
-            ExprKind::Search { keywords, scope, fields } => {
-                f.write_str(match scope {
-                    SearchScope::All => "search(all",
-                    SearchScope::Any => "search(any",
-                })?;
-                for k in keywords {
-                    f.write_str(", ")?;
-                    write_quoted(f, k)?;
-                }
-                if let Some(fields) = fields {
-                    f.write_str("; ")?;
-                    for (i, p) in fields.iter().enumerate() {
+                Item::Node(e, false) => e,
+            };
+            // The node's pieces in output order, then pushed in reverse.
+            seq.clear();
+            match &e.kind {
+                ExprKind::Literal { value } => write!(f, "{value}")?,
+                ExprKind::Path { path } => write!(f, "{path}")?,
+                ExprKind::And { operands } | ExprKind::Or { operands } => {
+                    let (word, me) = match e.kind {
+                        ExprKind::And { .. } => (" and ", Prec::And),
+                        _ => (" or ", Prec::Or),
+                    };
+                    for (i, o) in operands.iter().enumerate() {
                         if i > 0 {
-                            f.write_str(", ")?;
+                            seq.push(Item::Str(word));
                         }
-                        write!(f, "{p}")?;
+                        seq.push(Item::Node(o, prec(o) <= me));
                     }
                 }
-                f.write_str(")")
+                ExprKind::Not { operand } => {
+                    seq.push(Item::Str("not "));
+                    seq.push(Item::Node(operand, prec(operand) <= Prec::Cmp));
+                }
+                ExprKind::Compare { op, lhs, rhs } => {
+                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Cmp));
+                    seq.extend([Item::Str(" "), Item::Str(op.keyword()), Item::Str(" ")]);
+                    seq.push(Item::Node(rhs, prec(rhs) <= Prec::Cmp));
+                }
+                ExprKind::In { lhs, list } => {
+                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Cmp));
+                    seq.push(Item::Str(" in ("));
+                    for (i, v) in list.iter().enumerate() {
+                        if i > 0 {
+                            seq.push(Item::Str(", "));
+                        }
+                        seq.push(Item::Node(v, false));
+                    }
+                    seq.push(Item::Str(")"));
+                }
+                ExprKind::Call { func, args } => {
+                    seq.extend([Item::Str(func.name()), Item::Str("(")]);
+                    for (i, a) in args.iter().enumerate() {
+                        if i > 0 {
+                            seq.push(Item::Str(", "));
+                        }
+                        seq.push(Item::Node(a, false));
+                    }
+                    seq.push(Item::Str(")"));
+                }
+                ExprKind::Exists { path, exists } => write!(f, "{path} {} null", if *exists { "ne" } else { "eq" })?,
+                ExprKind::Regex { target, pattern, flags } => {
+                    seq.extend([Item::Str("matchesPattern("), Item::Node(target, false), Item::Str(", ")]);
+                    seq.extend([Item::Pattern(pattern, flags), Item::Str(")")]);
+                }
+                ExprKind::Search { keywords, scope, fields } => {
+                    f.write_str(match scope {
+                        SearchScope::All => "search(all",
+                        SearchScope::Any => "search(any",
+                    })?;
+                    for k in keywords {
+                        f.write_str(", ")?;
+                        write_quoted(f, k)?;
+                    }
+                    if let Some(fields) = fields {
+                        f.write_str("; ")?;
+                        for (i, p) in fields.iter().enumerate() {
+                            if i > 0 {
+                                f.write_str(", ")?;
+                            }
+                            write!(f, "{p}")?;
+                        }
+                    }
+                    f.write_str(")")?
+                }
+                ExprKind::Quantified { quantifier, path, var, predicate } => {
+                    let q = match quantifier {
+                        crate::Quantifier::Any => "/any(",
+                        crate::Quantifier::All => "/all(",
+                    };
+                    seq.extend([Item::Path(path), Item::Str(q), Item::Str(var), Item::Str(": ")]);
+                    seq.extend([Item::Node(predicate, false), Item::Str(")")]);
+                }
             }
-            ExprKind::Quantified { quantifier, path, var, predicate } => {
-                let q = match quantifier {
-                    crate::Quantifier::Any => "any",
-                    crate::Quantifier::All => "all",
-                };
-                write!(f, "{path}/{q}({var}: {predicate})")
-            }
+            stack.extend(seq.drain(..).rev());
         }
+        Ok(())
     }
 }
 

@@ -9,17 +9,40 @@ use crate::typed::{Operand, Pred, ScalarFunc, StrOp, TypedQuery, TypedSortKey, V
 #[path = "search.rs"]
 mod search;
 
-/// Checker limits.
+/// Checker limits: resource bounds on untrusted queries, each reported as an error with its
+/// own code and a span (the text-level limits, length and parser depth, are the parsers' own
+/// options, e.g. `roster_odata::Options`).
+///
+/// ```
+/// use roster_ast::{Diagnostic, Page, Query};
+/// use roster_check::{CheckOptions, check_with};
+/// let schema = roster_schema::profiles::identity::schema();
+/// let opts = CheckOptions { max_limit: Some(600), ..CheckOptions::default() };
+/// let query = Query { page: Page { limit: Some(601), offset: 0 }, ..Query::default() };
+/// let errors = check_with(&query, &schema, &opts).unwrap_err();
+/// assert_eq!(errors[0].code(), "page-too-large");
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
     /// Maximum nesting depth of the filter tree (the parsers have their own, lower limits;
-    /// this one protects library callers that build trees by hand).
+    /// this one protects library callers that build trees by hand). Default 256; deeper is
+    /// `nesting-too-deep`.
     pub max_depth: usize,
+    /// Maximum number of terms in the filter: conditions other than `and`, `or` and `not`
+    /// (comparisons, `in`, `contains`/`startswith`/`endswith`, bare boolean fields, existence
+    /// tests, constants). Default 1,000; more is `too-many-terms`, at the first term over.
+    pub max_terms: usize,
+    /// Maximum number of values in one `in` list. Default 1,000; more is `in-list-too-long`.
+    pub max_in_list: usize,
+    /// The largest page a query may ask for (`Page::limit`). `None` (the default): any size,
+    /// and no limit at all means every row. When set, a larger page and a query without a
+    /// limit (which asks for every row) are both `page-too-large`.
+    pub max_limit: Option<u64>,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { max_depth: 256 }
+        CheckOptions { max_depth: 256, max_terms: 1000, max_in_list: 1000, max_limit: None }
     }
 }
 
@@ -38,13 +61,18 @@ pub fn check(query: &Query, schema: &Schema) -> Result<TypedQuery, Vec<CheckErro
 
 /// [`check`] with explicit limits.
 pub fn check_with(query: &Query, schema: &Schema, opts: &CheckOptions) -> Result<TypedQuery, Vec<CheckError>> {
-    let mut cx = Checker { schema, errors: Vec::new(), max_depth: opts.max_depth };
+    let mut cx = Checker::new(schema, opts);
     let filter = match &query.filter {
         Some(e) => cx.pred(e, 0),
         None => Some(Pred::Const(true)),
     };
     let sort = cx.sort(query);
     let projection = cx.projection(query.projection.as_ref());
+    if let Some(max) = opts.max_limit
+        && query.page.limit.is_none_or(|n| n > max)
+    {
+        cx.err(Span::default(), CheckErrorKind::PageTooLarge { limit: query.page.limit, max });
+    }
     match (filter, cx.errors.is_empty()) {
         (Some(filter), true) => {
             Ok(TypedQuery { filter, sort, projection, limit: query.page.limit, offset: query.page.offset })
@@ -55,7 +83,12 @@ pub fn check_with(query: &Query, schema: &Schema, opts: &CheckOptions) -> Result
 
 /// Checks a filter alone.
 pub fn check_filter(filter: &Expr, schema: &Schema) -> Result<Pred, Vec<CheckError>> {
-    let mut cx = Checker { schema, errors: Vec::new(), max_depth: CheckOptions::default().max_depth };
+    check_filter_with(filter, schema, &CheckOptions::default())
+}
+
+/// [`check_filter`] with explicit limits (`max_limit` does not apply to a filter alone).
+pub fn check_filter_with(filter: &Expr, schema: &Schema, opts: &CheckOptions) -> Result<Pred, Vec<CheckError>> {
+    let mut cx = Checker::new(schema, opts);
     match cx.pred(filter, 0) {
         Some(p) if cx.errors.is_empty() => Ok(p),
         _ => Err(cx.errors),
@@ -75,6 +108,23 @@ struct Checker<'s> {
     schema: &'s Schema,
     errors: Vec<CheckError>,
     max_depth: usize,
+    max_terms: usize,
+    max_in_list: usize,
+    /// Terms seen so far (see [`CheckOptions::max_terms`]).
+    terms: usize,
+}
+
+impl<'s> Checker<'s> {
+    fn new(schema: &'s Schema, opts: &CheckOptions) -> Checker<'s> {
+        Checker {
+            schema,
+            errors: Vec::new(),
+            max_depth: opts.max_depth,
+            max_terms: opts.max_terms,
+            max_in_list: opts.max_in_list,
+            terms: 0,
+        }
+    }
 }
 
 fn describe(e: &Expr) -> String {
@@ -143,6 +193,16 @@ impl Checker<'_> {
         if depth > self.max_depth {
             self.err(e.span, CheckErrorKind::TooDeep { limit: self.max_depth });
             return None;
+        }
+        if !matches!(e.kind, ExprKind::And { .. } | ExprKind::Or { .. } | ExprKind::Not { .. }) {
+            self.terms += 1;
+            if self.terms > self.max_terms {
+                // Reported once, at the first term over the limit.
+                if self.terms == self.max_terms + 1 {
+                    self.err(e.span, CheckErrorKind::TooManyTerms { limit: self.max_terms });
+                }
+                return None;
+            }
         }
         match &e.kind {
             ExprKind::And { operands } | ExprKind::Or { operands } => {
@@ -317,6 +377,13 @@ impl Checker<'_> {
     }
 
     fn in_list(&mut self, lhs: &Expr, list: &[Expr], depth: usize) -> Option<Pred> {
+        if let (Some(first), Some(last)) = (list.get(self.max_in_list), list.last()) {
+            self.err(
+                first.span.to(last.span),
+                CheckErrorKind::InListTooLong { len: list.len(), limit: self.max_in_list },
+            );
+            return None;
+        }
         let l = self.value(lhs, depth + 1)?;
         let mut values: Vec<Value> = Vec::with_capacity(list.len());
         let mut has_null = false;
@@ -410,6 +477,10 @@ impl Checker<'_> {
     fn string_arg(&mut self, func: Func, e: &Expr, depth: usize) -> Option<Operand> {
         match self.value(e, depth + 1)? {
             Val::Typed(op, ValueType::String) => Some(op),
+            Val::Lit(Literal::String(s)) if s.contains('\0') => {
+                self.err(e.span, CheckErrorKind::NulInString);
+                None
+            }
             Val::Lit(Literal::String(s)) => Some(Operand::Literal(Value::Str(s))),
             Val::Lit(Literal::Null) => {
                 self.err(e.span, CheckErrorKind::NullArgument { func: func.name() });
@@ -512,6 +583,10 @@ impl Checker<'_> {
             None
         };
         match (ty, lit) {
+            (ValueType::String, Literal::String(s)) if s.contains('\0') => {
+                self.err(span, CheckErrorKind::NulInString);
+                None
+            }
             (ValueType::String, Literal::String(s)) => Some(Value::Str(s.clone())),
             (ValueType::Enum(id), Literal::String(s)) => {
                 let field = self.schema.get(id);

@@ -116,6 +116,34 @@ pub enum CheckErrorKind {
         /// The limit.
         limit: usize,
     },
+    /// More terms (conditions other than `and`/`or`/`not`) than
+    /// [`CheckOptions::max_terms`](crate::CheckOptions::max_terms); the span is the first term
+    /// over the limit.
+    TooManyTerms {
+        /// The limit.
+        limit: usize,
+    },
+    /// `userStatus in ('A', 'B', …)` with more values than
+    /// [`CheckOptions::max_in_list`](crate::CheckOptions::max_in_list); the span covers the
+    /// values over the limit.
+    InListTooLong {
+        /// How many values the list has.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A page larger than [`CheckOptions::max_limit`](crate::CheckOptions::max_limit), or no
+    /// page size at all when that limit is set. The AST's page has no position in a text, so
+    /// the span is empty (`0..0`).
+    PageTooLarge {
+        /// The requested page size (`None`: all rows).
+        limit: Option<u64>,
+        /// The limit.
+        max: u64,
+    },
+    /// `username eq 'a\u{0}b'`: a string literal containing U+0000, which no stored value
+    /// can contain (PostgreSQL rejects it in text), so it is refused on every backend.
+    NulInString,
 }
 
 impl fmt::Display for CheckErrorKind {
@@ -147,6 +175,17 @@ impl fmt::Display for CheckErrorKind {
             Unsupported { construct } => write!(f, "{construct} is not supported here"),
             DuplicateSortKey { field } => write!(f, "`{field}` appears twice in the sort"),
             TooDeep { limit } => write!(f, "the query is nested more than {limit} levels deep"),
+            TooManyTerms { limit } => write!(f, "the filter has more than {limit} conditions"),
+            InListTooLong { len, limit } => {
+                write!(f, "the `in` list has {len} values; at most {limit} are allowed")
+            }
+            PageTooLarge { limit: Some(n), max } => {
+                write!(f, "a page of {n} rows is too large; at most {max} rows per page are allowed")
+            }
+            PageTooLarge { limit: None, max } => {
+                write!(f, "no page size given; at most {max} rows per page are allowed")
+            }
+            NulInString => f.write_str("a string literal contains the NUL character (U+0000)"),
         }
     }
 }
@@ -170,6 +209,10 @@ impl Diagnostic for CheckError {
             Unsupported { .. } => "unsupported",
             DuplicateSortKey { .. } => "duplicate-sort-key",
             TooDeep { .. } => "nesting-too-deep",
+            TooManyTerms { .. } => "too-many-terms",
+            InListTooLong { .. } => "in-list-too-long",
+            PageTooLarge { .. } => "page-too-large",
+            NulInString => "nul-in-string",
         }
     }
 
@@ -186,6 +229,10 @@ impl Diagnostic for CheckError {
             InvalidTimestamp { .. } => {
                 Some("write an ISO 8601 timestamp such as '2020-09-21T14:19:09.769747Z'; no offset means UTC".into())
             }
+            TooManyTerms { .. } => Some("split the query, or raise `CheckOptions::max_terms`".into()),
+            InListTooLong { .. } => Some("split the list, or raise `CheckOptions::max_in_list`".into()),
+            PageTooLarge { max, .. } => Some(format!("ask for at most {max} rows and page with the offset")),
+            NulInString => Some("remove the NUL character: no stored string contains one".into()),
             _ => None,
         }
     }

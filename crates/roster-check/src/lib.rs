@@ -31,10 +31,12 @@
 mod check;
 mod error;
 mod print;
+mod scope;
 pub mod typed;
 
-pub use check::{CheckOptions, check, check_filter, check_with};
+pub use check::{CheckOptions, check, check_filter, check_filter_with, check_with};
 pub use error::{CheckError, CheckErrorKind};
 pub use print::{filter_to_odata, sort_to_odata};
 pub use roster_schema::{FieldId, Schema, Value};
+pub use scope::{Scope, restrict};
 pub use typed::*;
