@@ -36,6 +36,10 @@ pub enum Dialect {
     /// Mongo-style JSON: `--filter` is a query document, `--sort` a sort document
     /// (`{"createdAt": -1}`), `--fields` a projection document (`{"username": 1}`).
     Mongo,
+    /// The profile's own REST parameters (`directory`, `admin`, `accounts`): `--params` is
+    /// the query string, `--body` the JSON body; `query --format csv` (directory, admin) or
+    /// `--format json` (accounts) prints the endpoint's response.
+    Params,
 }
 
 /// SQL backends.
@@ -84,6 +88,12 @@ pub struct QueryArgs {
     /// Skip this many rows first.
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
+    /// With `--dialect params`: the endpoint's query string, e.g. `mfa=true&sort=name:asc`.
+    #[arg(long)]
+    pub params: Option<String>,
+    /// With `--dialect params`: the endpoint's JSON body, e.g. `{"per":"2","page":"2"}`.
+    #[arg(long)]
+    pub body: Option<String>,
 }
 
 /// The commands.
@@ -150,5 +160,30 @@ pub enum Command {
         /// The database: `sqlite:PATH` or `postgres://...`.
         #[arg(long)]
         db: String,
+    },
+    /// Serves the seed endpoints over HTTP (embedded SQLite by default).
+    Serve {
+        /// A database (`sqlite:PATH` or `postgres://...`); default `DATA_DIR/roster.db`.
+        #[arg(long)]
+        db: Option<String>,
+        /// Users generated per profile into empty tables on first start.
+        #[arg(long, default_value_t = 100_000)]
+        users: u64,
+        /// Generator seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Directory of the default database and the access file.
+        #[arg(long, default_value = "roster-data")]
+        data_dir: PathBuf,
+        /// Access file (tokens, permissions, scopes); default `DATA_DIR/access.json`, written
+        /// with demo principals when missing.
+        #[arg(long)]
+        access: Option<PathBuf>,
+        /// Requests per minute per workspace.
+        #[arg(long, default_value_t = 300)]
+        per_minute: u32,
     },
 }

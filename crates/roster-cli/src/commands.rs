@@ -14,6 +14,9 @@ use roster_schema::{FieldId, Record, Schema};
 use crate::args::{BackendArg, Cli, Command, Dialect, Format, QueryArgs};
 use crate::error::CliError;
 
+#[path = "params.rs"]
+mod params;
+
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
@@ -44,6 +47,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", compiled.values_json());
             Ok(())
         }
+        Command::Query { query, data, db, format } if query.dialect == Dialect::Params => {
+            params::query(&query, data, db, format)
+        }
         Command::Query { query, data, db, format } => {
             let p = profile(&query.profile)?;
             let typed = build(&query, &p.schema)?;
@@ -58,6 +64,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             write_records(format, &p.schema, &typed.projection, &records, &mut io::stdout().lock())
         }
         Command::Load { profile: name, data, db } => load(&name, &data, &db),
+        Command::Serve { db, users, seed, addr, data_dir, access, per_minute } => {
+            roster_server::run(roster_server::ServeOptions { addr, db, users, seed, data_dir, access, per_minute })
+                .map_err(CliError::Runtime)
+        }
     }
 }
 
@@ -82,6 +92,10 @@ fn parse(dialect: Dialect, text: &str) -> Result<(), CliError> {
             println!("{json}");
             Ok(())
         }
+        Dialect::Params => Err(CliError::Usage(
+            "REST parameters belong to a profile: use `roster check --profile P --dialect params --params '...'`"
+                .into(),
+        )),
         Dialect::Mongo => {
             let expr = roster_mongo::parse_query(text).map_err(|e| CliError::diag("filter", text, e))?;
             let json = serde_json::to_string_pretty(&expr).map_err(|e| CliError::Runtime(e.to_string()))?;
@@ -134,6 +148,7 @@ impl roster_ast::Diagnostic for FieldsError {
 /// Parses and checks the query arguments into a typed query.
 fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliError> {
     let (filter, sort, projection) = match q.dialect {
+        Dialect::Params => return params::build(q, schema).map(|(_, typed)| typed),
         Dialect::Odata => {
             let filter = if q.filter.trim().is_empty() {
                 None

@@ -1,0 +1,158 @@
+//! Where the users live: an embedded SQLite file (the default) or an existing PostgreSQL.
+//! Queries run on blocking threads (`spawn_blocking`), so the async workers never wait on
+//! the database.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use roster_check::TypedQuery;
+use roster_schema::profiles::Profile;
+use roster_schema::{Record, Schema};
+
+/// A database.
+pub enum Store {
+    /// An SQLite file; each request opens its own read-only connection.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server, through a small pool of connections.
+    Postgres {
+        /// The connection string.
+        url: String,
+        /// Idle connections.
+        pool: Mutex<Vec<postgres::Client>>,
+    },
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Store::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Store::Postgres { url, .. } => f.debug_struct("Postgres").field("url", url).finish_non_exhaustive(),
+        }
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl Store {
+    /// Opens the store named by `db` (`sqlite:PATH` or `postgres://...`), or the default
+    /// SQLite file under `data_dir`.
+    pub fn open(db: Option<&str>, data_dir: &std::path::Path) -> Result<Store, String> {
+        match db {
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+                Ok(Store::Sqlite(data_dir.join("roster.db")))
+            }
+            Some(url) => {
+                if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+                    Ok(Store::Sqlite(PathBuf::from(path)))
+                } else if url.starts_with("postgres://") || url.starts_with("postgresql://") || url.contains("host=") {
+                    Ok(Store::Postgres { url: url.to_owned(), pool: Mutex::new(Vec::new()) })
+                } else {
+                    Err(format!("unrecognised database `{url}`; use `sqlite:PATH` or `postgres://user@host:port/db`"))
+                }
+            }
+        }
+    }
+
+    /// Makes sure every profile's table exists and holds users: an empty or missing table is
+    /// created and filled with `users` deterministic users (seed `seed`), with a progress bar
+    /// on a terminal. Tables that already hold users are used as they are.
+    pub fn prepare(&self, profiles: &[Profile], users: u64, seed: u64) -> Result<(), String> {
+        for p in profiles {
+            let empty = match self {
+                Store::Sqlite(path) => {
+                    let conn = rusqlite::Connection::open(path).map_err(err)?;
+                    roster_sql::sqlite::create(&conn, &p.schema).map_err(err)?;
+                    let sql = format!("SELECT EXISTS (SELECT 1 FROM \"{}\")", p.schema.name);
+                    let any: bool = conn.query_row(&sql, [], |r| r.get(0)).map_err(err)?;
+                    !any
+                }
+                Store::Postgres { .. } => {
+                    let mut client = self.postgres()?;
+                    roster_sql::postgres::create(&mut client, &p.schema).map_err(err)?;
+                    let sql = format!("SELECT EXISTS (SELECT 1 FROM \"{}\")", p.schema.name);
+                    let any: bool = client.query_one(sql.as_str(), &[]).map_err(err)?.get(0);
+                    self.give_back(client);
+                    !any
+                }
+            };
+            if !empty {
+                tracing::info!(profile = p.name, "using the users already stored");
+                continue;
+            }
+            let bar = progress(users, p.name);
+            let records = p.generate(users, seed).inspect(|_| bar.inc(1));
+            let loaded = match self {
+                Store::Sqlite(path) => {
+                    let mut conn = rusqlite::Connection::open(path).map_err(err)?;
+                    roster_sql::sqlite::load(&mut conn, &p.schema, records).map_err(err)?
+                }
+                Store::Postgres { .. } => {
+                    let mut client = self.postgres()?;
+                    let n = roster_sql::postgres::load(&mut client, &p.schema, records).map_err(err)?;
+                    self.give_back(client);
+                    n
+                }
+            };
+            bar.finish_and_clear();
+            tracing::info!(profile = p.name, users = loaded, "generated users");
+        }
+        Ok(())
+    }
+
+    fn postgres(&self) -> Result<postgres::Client, String> {
+        let Store::Postgres { url, pool } = self else { return Err("not a PostgreSQL store".into()) };
+        if let Some(c) = pool.lock().map_err(err)?.pop() {
+            return Ok(c);
+        }
+        postgres::Client::connect(url, postgres::NoTls).map_err(err)
+    }
+
+    fn give_back(&self, client: postgres::Client) {
+        if let Store::Postgres { pool, .. } = self
+            && let Ok(mut idle) = pool.lock()
+            && idle.len() < 16
+        {
+            idle.push(client);
+        }
+    }
+
+    /// The page of records a typed query selects, and the total number of matches.
+    pub fn run(&self, schema: &Schema, q: &TypedQuery) -> Result<(Vec<Record>, u64), String> {
+        match self {
+            Store::Sqlite(path) => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(err)?;
+                let rows = roster_sql::sqlite::query(&conn, schema, q).map_err(err)?;
+                let total = roster_sql::sqlite::count(&conn, schema, q).map_err(err)?;
+                Ok((rows, total))
+            }
+            Store::Postgres { .. } => {
+                let mut client = self.postgres()?;
+                let rows = roster_sql::postgres::query(&mut client, schema, q).map_err(err)?;
+                let total = roster_sql::postgres::count(&mut client, schema, q).map_err(err)?;
+                self.give_back(client);
+                Ok((rows, total))
+            }
+        }
+    }
+}
+
+fn progress(total: u64, what: &str) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(format!("generating {what} users"));
+    bar
+}

@@ -1,0 +1,248 @@
+//! End-to-end tests: the server on a loopback port, a real HTTP client, SQLite and a
+//! throwaway PostgreSQL. Expected answers are computed here from the generated records,
+//! independently of the server's SQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use roster_schema::{Record, Value};
+use serde_json::Value as Json;
+
+const USERS: u64 = 1500;
+
+struct Server {
+    addr: SocketAddr,
+    tokens: HashMap<String, String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn start(db: Option<String>, per_minute: u32) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = roster_server::ServeOptions {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        db,
+        users: USERS,
+        seed: 1,
+        data_dir: dir.path().to_path_buf(),
+        access: None,
+        per_minute,
+    };
+    let state = roster_server::prepare(&opts).unwrap();
+    let tokens = state.access.principals.iter().map(|p| (p.name.clone(), p.token.clone())).collect();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(opts.addr).await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            roster_server::serve_until(state, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+    });
+    let addr = rx.recv().unwrap();
+    Server { addr, tokens, stop: Some(stop), thread: Some(thread), _dir: dir }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+impl Server {
+    fn get(&self, who: Option<&str>, query: &[(&str, &str)]) -> (u16, Json, Option<String>) {
+        let mut req = agent().get(format!("http://{}/identity/v1/users", self.addr));
+        for (k, v) in query {
+            req = req.query(*k, *v);
+        }
+        if let Some(who) = who {
+            req = req.header("Authorization", format!("Bearer {}", self.tokens[who]));
+        }
+        let mut resp = req.call().unwrap();
+        let status = resp.status().as_u16();
+        let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        let body: Json = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+        (status, body, retry)
+    }
+}
+
+/// The generated users, read directly from the generator.
+fn users() -> Vec<Record> {
+    roster_schema::profiles::by_name("identity").unwrap().generate(USERS, 1).collect()
+}
+
+fn id(r: &Record) -> String {
+    match r.0[0] {
+        Value::Uuid(u) => roster_ast::format_guid(u),
+        _ => panic!(),
+    }
+}
+
+fn status(r: &Record) -> &'static str {
+    match r.0[2] {
+        Value::Enum(i) => roster_schema::profiles::identity::STATUSES[usize::from(i)],
+        _ => panic!(),
+    }
+}
+
+fn ids(body: &Json) -> Vec<String> {
+    body["items"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect()
+}
+
+fn happy_paths(s: &Server) {
+    let all = users();
+    // No filter: the default page of 300, ordered by id.
+    let (code, body, _) = s.get(Some("admin"), &[]);
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["total"], USERS);
+    assert_eq!(body["count"], 300);
+    assert_eq!(body["offset"], 0);
+    let mut sorted: Vec<String> = all.iter().map(id).collect();
+    sorted.sort();
+    assert_eq!(ids(&body), sorted[..300]);
+    let keys: Vec<&str> = body["items"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["id", "username", "userStatus", "createdAt", "updatedAt", "lastLogin"]);
+
+    // The seed's example filter, paged: offset counts pages.
+    let t = roster_ast::Timestamp::parse("2020-09-21T14:19:09.769747").unwrap();
+    let mut expected: Vec<String> = all
+        .iter()
+        .filter(|r| status(r) != "UNVERIFIED" && matches!(r.0[3], Value::Timestamp(c) if c > t))
+        .map(id)
+        .collect();
+    expected.sort();
+    let filter = "userStatus ne 'UNVERIFIED' and createdAt gt '2020-09-21T14:19:09.769747'";
+    let (code, body, _) = s.get(Some("admin"), &[("filter", filter), ("limit", "10"), ("offset", "2")]);
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["total"], expected.len());
+    assert_eq!(body["offset"], 2);
+    assert_eq!(body["count"], 10);
+    assert_eq!(ids(&body), expected[20..30]);
+
+    // lastLogin ne T includes never-logged-in users.
+    let never = all.iter().filter(|r| r.0[5] == Value::Null).count();
+    let (_, body, _) = s.get(Some("admin"), &[("filter", "lastLogin ne '2021-01-01T00:00:00Z'"), ("limit", "1")]);
+    assert!(body["total"].as_u64().unwrap() as usize >= never);
+    let (_, body, _) = s.get(Some("admin"), &[("filter", "lastLogin eq null"), ("limit", "600")]);
+    assert_eq!(body["total"], never);
+}
+
+fn error_paths(s: &Server) {
+    let (code, body, _) = s.get(None, &[]);
+    assert_eq!((code, body), (401, serde_json::json!({"detail": "Not authenticated"})));
+    let mut bad = s.tokens["admin"].clone();
+    bad.pop();
+    let resp = agent()
+        .get(format!("http://{}/identity/v1/users", s.addr))
+        .header("Authorization", format!("Bearer {bad}"))
+        .call()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let (code, _, _) = s.get(Some("guest"), &[]);
+    assert_eq!(code, 403);
+    for (k, v) in [("limit", "0"), ("limit", "601"), ("limit", "x"), ("offset", "-1"), ("fitler", "a")] {
+        let (code, body, _) = s.get(Some("admin"), &[(k, v)]);
+        assert_eq!(code, 422, "{k}={v}: {body}");
+        assert_eq!(body["detail"][0]["loc"][1], k, "{body}");
+    }
+    let (code, body, _) = s.get(Some("admin"), &[("filter", "username eq")]);
+    assert_eq!(code, 400);
+    assert_eq!(body["detail"][0]["type"], "syntax");
+    assert_eq!(body["detail"][0]["span"]["start"], 11);
+    let (code, body, _) = s.get(Some("admin"), &[("filter", "userStatus eq 'verified'")]);
+    assert_eq!(code, 422);
+    assert_eq!(body["detail"][0]["help"], "did you mean `VERIFIED`?");
+    let resp = agent().get(format!("http://{}/nowhere", s.addr)).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}
+
+fn scope_and_hidden_fields(s: &Server) {
+    let all = users();
+    let visible = all.iter().filter(|r| !matches!(status(r), "DELETED" | "DELETE_IN_PROGRESS")).count();
+    let (code, body, _) = s.get(Some("auditor"), &[("limit", "600")]);
+    assert_eq!(code, 200);
+    assert_eq!(body["total"], visible);
+    assert!(body["items"][0].get("lastLogin").is_none(), "hidden field returned: {body}");
+    // A filter cannot widen the scope, whatever it says.
+    for filter in [
+        "userStatus eq 'DELETED'",
+        "userStatus eq 'DELETED' or userStatus ne 'DELETED'",
+        "not (userStatus in ('VERIFIED'))",
+        "true",
+        "createdAt gt 2000-01-01T00:00:00Z or username eq 'x'",
+    ] {
+        let (code, body, _) = s.get(Some("auditor"), &[("filter", filter), ("limit", "600")]);
+        assert_eq!(code, 200, "{filter}: {body}");
+        for u in body["items"].as_array().unwrap() {
+            let st = u["userStatus"].as_str().unwrap();
+            assert!(st != "DELETED" && st != "DELETE_IN_PROGRESS", "{filter} leaked {u}");
+        }
+        assert!(body["total"].as_u64().unwrap() as usize <= visible);
+    }
+    // A hidden field is an error whatever the value: no oracle.
+    let a = s.get(Some("auditor"), &[("filter", "lastLogin eq null")]);
+    let b = s.get(Some("auditor"), &[("filter", "lastLogin gt 2021-01-01T00:00:00Z")]);
+    assert_eq!((a.0, b.0), (422, 422));
+    assert_eq!(a.1["detail"][0]["type"], b.1["detail"][0]["type"]);
+}
+
+#[test]
+fn identity_endpoint_on_sqlite() {
+    let s = start(None, 10_000);
+    happy_paths(&s);
+    error_paths(&s);
+    scope_and_hidden_fields(&s);
+    let resp = agent().get(format!("http://{}/openapi.json", s.addr)).call().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let doc: Json = serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let params: Vec<&str> = doc["paths"]["/identity/v1/users"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["filter", "limit", "offset"]);
+}
+
+#[test]
+fn identity_endpoint_on_postgres() {
+    if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
+        eprintln!("!!! ROSTER_SKIP_POSTGRES is set: the PostgreSQL server test did NOT run");
+        return;
+    }
+    let pg = roster_testkit::TempPostgres::start().unwrap();
+    let s = start(Some(pg.url()), 10_000);
+    happy_paths(&s);
+    scope_and_hidden_fields(&s);
+}
+
+#[test]
+fn rate_limit_per_workspace_answers_429_with_retry_after() {
+    let s = start(None, 5);
+    for _ in 0..5 {
+        assert_eq!(s.get(Some("admin"), &[("limit", "1")]).0, 200);
+    }
+    let (code, body, retry) = s.get(Some("auditor"), &[("limit", "1")]);
+    assert_eq!(code, 429, "the auditor shares the admin's workspace: {body}");
+    let secs: u64 = retry.expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&secs));
+    // Another workspace is not affected (its guest lacks the permission: 403, not 429).
+    assert_eq!(s.get(Some("guest"), &[]).0, 403);
+}
