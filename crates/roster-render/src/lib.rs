@@ -24,6 +24,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod endpoint;
+
 use std::io::{self, Write};
 
 use roster_ast::Diagnostic;
