@@ -25,10 +25,11 @@ use std::ops::Range;
 use roster_ast::CmpOp;
 
 use crate::bits::{CHUNK, Tri, WORDS, Words, for_each_set, prefix};
+use crate::general::holds;
 use crate::index::{ColumnIndex, range};
 use crate::plan::Plan;
 use crate::pred::Node;
-use crate::table::Table;
+use crate::table::{Data, Table};
 
 /// Which access path a [`Plan`] takes (see [`Plan::with_access`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -43,26 +44,96 @@ pub enum Access {
     Index,
 }
 
-/// Walking the index costs about this many scanned rows per walked row (one row's kernels
-/// run on a 64-row window, plus a random access); measured on the identity profile.
-const WALK_COST: usize = 32;
+/// Walking the index costs about this many scanned rows per walked row (the row's values
+/// are random accesses); measured on the identity profile.
+const WALK_COST: usize = 16;
 /// Testing one candidate row costs about this many scanned rows.
-const CANDIDATE_COST: usize = 48;
+const CANDIDATE_COST: usize = 16;
 /// Chunks sampled to estimate a filter's selectivity.
-const SAMPLE_CHUNKS: usize = 16;
+const SAMPLE_CHUNKS: usize = 4;
 
-/// Whether row `row` of `t` passes `filter` (is true), evaluated alone: the kernels run on
-/// the aligned 64-row window holding the row, with only that row active.
+/// Whether row `row` of `t` passes `filter` (is true), evaluated alone.
 fn row_matches(filter: &Node, t: &Table, row: usize, out: &mut Tri) -> bool {
-    if let Node::Const(b) = filter {
-        return *b;
+    row_value(filter, t, row, out) == Some(true)
+}
+
+/// The three-valued result of `node` for row `row` alone: straight from the columns for
+/// logic and the integer, enum, bool and null kernels (the same rules as their chunk
+/// kernels), and for any other node by running its chunk kernel on the aligned 64-row window
+/// holding the row, with only that row active.
+fn row_value(node: &Node, t: &Table, row: usize, out: &mut Tri) -> Option<bool> {
+    match node {
+        Node::Const(b) => Some(*b),
+        Node::And(children) => {
+            let mut result = Some(true);
+            for c in children {
+                match row_value(c, t, row, out) {
+                    Some(false) => return Some(false),
+                    None => result = None,
+                    Some(true) => {}
+                }
+            }
+            result
+        }
+        Node::Or(children) => {
+            let mut result = Some(false);
+            for c in children {
+                match row_value(c, t, row, out) {
+                    Some(true) => return Some(true),
+                    None => result = None,
+                    Some(false) => {}
+                }
+            }
+            result
+        }
+        Node::Not(inner) => row_value(inner, t, row, out).map(|b| !b),
+        Node::IsNull { col, negated } => Some(t.column(*col).is_valid(row) == *negated),
+        Node::I64 { col, op, lit, on_null } => {
+            let column = t.column(*col);
+            match &column.data {
+                _ if !column.is_valid(row) => Some(*on_null),
+                Data::Int(v) | Data::Timestamp(v) => Some(holds(*op, v[row].cmp(lit))),
+                _ => window(node, t, row, out),
+            }
+        }
+        Node::Enum { col, accept, on_null } => {
+            let column = t.column(*col);
+            match &column.data {
+                _ if !column.is_valid(row) => Some(*on_null),
+                Data::Enum(v) => {
+                    let c = usize::from(v[row]);
+                    Some(accept.get(c / 64).is_some_and(|w| (w >> (c % 64)) & 1 == 1))
+                }
+                _ => window(node, t, row, out),
+            }
+        }
+        Node::Bool { col, accept, on_null } => {
+            let column = t.column(*col);
+            match &column.data {
+                _ if !column.is_valid(row) => Some(*on_null),
+                Data::Bool(v) => Some(accept[usize::from(v[row])]),
+                _ => window(node, t, row, out),
+            }
+        }
+        _ => window(node, t, row, out),
     }
+}
+
+/// `node` for row `row` by its chunk kernel over the row's aligned 64-row window.
+fn window(node: &Node, t: &Table, row: usize, out: &mut Tri) -> Option<bool> {
     let start = row - row % 64;
     let n = (t.len() - start).min(64);
+    let bit = 1u64 << (row - start);
     let mut active = [0u64; WORDS];
-    active[0] = 1 << (row - start);
-    filter.eval(t, start, n, &active, out);
-    out.t[0] & active[0] != 0
+    active[0] = bit;
+    node.eval(t, start, n, &active, out);
+    if out.t[0] & bit != 0 {
+        Some(true)
+    } else if out.f[0] & bit != 0 {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Runs the filter over chunks `chunks`, passing each chunk's start row and selected rows.
@@ -165,9 +236,8 @@ fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
     let no_null_rows = |col: usize, on_null: bool| !on_null || t.column(col).validity.is_none();
     match node {
         Node::I64 { col, op, lit, on_null: false } if *op != CmpOp::Ne => {
-            let Some(ColumnIndex::Sorted { perm, nulls }) = t.index(*col) else { return None };
-            let values = t.column(*col).i64s(0..t.len())?;
-            let (lo, hi) = range(values, perm, *nulls, *op, *lit)?;
+            let Some(ColumnIndex::Sorted { perm, nulls, keys }) = t.index(*col) else { return None };
+            let (lo, hi) = range(keys, *nulls, *op, *lit)?;
             Some(Driver::Range { perm: perm.get(lo..hi)? })
         }
         Node::Enum { col, accept, on_null } if no_null_rows(*col, *on_null) => {
@@ -257,8 +327,7 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
         return None;
     }
     let (col, desc) = plan.sorter.first()?;
-    let Some(ColumnIndex::Sorted { perm, nulls }) = t.index(col) else { return None };
-    let values = t.column(col).i64s(0..t.len())?;
+    let Some(ColumnIndex::Sorted { perm, nulls, keys }) = t.index(col) else { return None };
     let budget = match plan.access {
         Access::Index => usize::MAX,
         _ => {
@@ -282,40 +351,50 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
     let mut walked = 0usize;
     let mut group: Vec<usize> = Vec::new();
     let mut tri = Tri::NULL;
-    // Adds one group of rows tying on the first key; false once the page is full.
-    let mut take = |rows: &[u32], out: &mut Vec<usize>, walked: &mut usize| -> bool {
+    let filter = &plan.filter;
+    // Adds one group of rows tying on the first key, ordered by the other keys.
+    let mut take = |rows: &[u32], out: &mut Vec<usize>, tri: &mut Tri| {
         group.clear();
-        for r in rows {
-            let r = *r as usize;
-            if row_matches(&plan.filter, t, r, &mut tri) {
-                group.push(r);
-            }
-        }
-        *walked += rows.len();
+        group.extend(rows.iter().map(|r| *r as usize).filter(|&r| row_matches(filter, t, r, tri)));
         group.sort_unstable_by(|a, b| plan.sorter.cmp_after_first(t, *a, *b));
         out.extend(group.iter().take(end - out.len()));
-        out.len() < end
     };
-    let value = |r: &u32| values.get(*r as usize).copied();
     // Nulls first ascending, last descending.
-    let mut more = desc || take(null_rows, &mut out, &mut walked);
+    if !desc {
+        take(null_rows, &mut out, &mut tri);
+        walked += null_rows.len();
+    }
+    let n = sorted.len();
+    // Position `i` of the walk, from the chosen end.
+    let at = |i: usize| if desc { n - 1 - i } else { i };
     let mut i = 0;
-    while more && i < sorted.len() {
-        // The next group of equal values, from the chosen end.
-        let v = if desc { value(&sorted[sorted.len() - 1 - i]) } else { value(&sorted[i]) };
-        let mut j = i + 1;
-        while j < sorted.len() && (if desc { value(&sorted[sorted.len() - 1 - j]) } else { value(&sorted[j]) }) == v {
-            j += 1;
+    while out.len() < end && i < n {
+        let p = at(i);
+        let same = |q: usize| keys.get(q) == keys.get(p);
+        if i + 1 == n || !same(at(i + 1)) {
+            // A group of one, the common case: no sorting.
+            let r = sorted[p] as usize;
+            if row_matches(filter, t, r, &mut tri) {
+                out.push(r);
+            }
+            i += 1;
+            walked += 1;
+        } else {
+            let mut j = i + 1;
+            while j < n && same(at(j)) {
+                j += 1;
+            }
+            let rows = if desc { &sorted[n - j..n - i] } else { &sorted[i..j] };
+            take(rows, &mut out, &mut tri);
+            walked += j - i;
+            i = j;
         }
-        let group_rows = if desc { &sorted[sorted.len() - j..sorted.len() - i] } else { &sorted[i..j] };
-        more = take(group_rows, &mut out, &mut walked);
         if walked > budget {
             return None;
         }
-        i = j;
     }
-    if more && desc {
-        take(null_rows, &mut out, &mut walked);
+    if out.len() < end && desc {
+        take(null_rows, &mut out, &mut tri);
     }
     Some(out.get(offset..).map(<[usize]>::to_vec).unwrap_or_default())
 }

@@ -62,6 +62,12 @@ impl Zone {
     }
 }
 
+/// Two decimal digits of `v` (below 100).
+#[inline]
+fn two(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&[b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8]);
+}
+
 fn digits(out: &mut Vec<u8>, mut v: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let mut i = buf.len();
@@ -81,32 +87,39 @@ fn timestamp(out: &mut Vec<u8>, micros: i64, zone: &Zone, utc: bool) {
     let frac = local.rem_euclid(1_000_000) as u64;
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400) as u64;
-    if y < 0 {
-        out.push(b'-');
+    if (0..10_000).contains(&y) {
+        two(out, y as u64 / 100);
+        two(out, y as u64 % 100);
+    } else {
+        if y < 0 {
+            out.push(b'-');
+        }
+        digits(out, y.unsigned_abs(), 4);
     }
-    digits(out, y.unsigned_abs(), 4);
     out.push(b'-');
-    digits(out, u64::from(m), 2);
+    two(out, u64::from(m));
     out.push(b'-');
-    digits(out, u64::from(d), 2);
+    two(out, u64::from(d));
     out.push(b'T');
-    digits(out, sod / 3600, 2);
+    two(out, sod / 3600);
     out.push(b':');
-    digits(out, sod % 3600 / 60, 2);
+    two(out, sod % 3600 / 60);
     out.push(b':');
-    digits(out, sod % 60, 2);
+    two(out, sod % 60);
     if frac != 0 {
         out.push(b'.');
-        digits(out, frac, 6);
+        two(out, frac / 10_000);
+        two(out, frac / 100 % 100);
+        two(out, frac % 100);
     }
     if utc {
         out.push(b'Z');
     } else {
         out.push(if offset < 0 { b'-' } else { b'+' });
         let abs = offset.unsigned_abs();
-        digits(out, u64::from(abs / 3600), 2);
+        two(out, u64::from(abs / 3600));
         out.push(b':');
-        digits(out, u64::from(abs % 3600 / 60), 2);
+        two(out, u64::from(abs % 3600 / 60));
     }
 }
 

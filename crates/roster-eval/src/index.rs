@@ -25,8 +25,10 @@ use crate::table::{Column, Data, Table};
 /// The index of one column.
 #[derive(Debug, Clone)]
 pub(crate) enum ColumnIndex {
-    /// Rows of an `i64` column: the first `nulls` are the null rows, the rest ascend by value.
-    Sorted { perm: Vec<u32>, nulls: usize },
+    /// Rows of an `i64` column: the first `nulls` are the null rows, the rest ascend by value;
+    /// `keys[i]` is the value of row `perm[nulls + i]`, so that binary searches and the
+    /// grouping of equal values during a walk read memory in order (8 bytes more per row).
+    Sorted { perm: Vec<u32>, nulls: usize, keys: Vec<i64> },
     /// Per code, a bitmap of the rows holding it (bit `r % 64` of word `r / 64`) and their count.
     Bitmaps { maps: Vec<Vec<u64>>, counts: Vec<usize> },
 }
@@ -92,8 +94,9 @@ fn build(column: &Column, len: usize) -> Option<ColumnIndex> {
             }
             pairs.sort_unstable();
             let null_count = nulls.len();
-            nulls.extend(pairs.into_iter().map(|(_, r)| r));
-            Some(ColumnIndex::Sorted { perm: nulls, nulls: null_count })
+            nulls.extend(pairs.iter().map(|(_, r)| *r));
+            let keys = pairs.into_iter().map(|(k, _)| k).collect();
+            Some(ColumnIndex::Sorted { perm: nulls, nulls: null_count, keys })
         }
         Data::Enum(v) => {
             let codes = v.iter().map(|c| usize::from(*c)).max().map_or(0, |m| m + 1);
@@ -122,15 +125,14 @@ fn bitmaps(codes: usize, len: usize, values: impl Iterator<Item = Option<usize>>
     ColumnIndex::Bitmaps { maps, counts }
 }
 
-/// The positions `lo..hi` in a sorted permutation of the non-null rows with `value op lit`
-/// (`op` is not `ne`, which is no range), found by binary search.
-pub(crate) fn range(values: &[i64], perm: &[u32], nulls: usize, op: CmpOp, lit: i64) -> Option<(usize, usize)> {
-    let sorted = perm.get(nulls..)?;
-    let at = |p: &u32| values.get(*p as usize).copied().unwrap_or(i64::MAX);
+/// The positions `lo..hi` in a sorted permutation (`nulls` null rows, then rows whose values
+/// are `keys`) of the non-null rows with `value op lit` (`op` is not `ne`, which is no
+/// range), found by binary search.
+pub(crate) fn range(keys: &[i64], nulls: usize, op: CmpOp, lit: i64) -> Option<(usize, usize)> {
     // First position whose value is >= lit, and first whose value is > lit.
-    let lower = nulls + sorted.partition_point(|p| at(p).cmp(&lit) == Ordering::Less);
-    let upper = nulls + sorted.partition_point(|p| at(p) <= lit);
-    let end = perm.len();
+    let lower = nulls + keys.partition_point(|k| k.cmp(&lit) == Ordering::Less);
+    let upper = nulls + keys.partition_point(|k| *k <= lit);
+    let end = nulls + keys.len();
     Some(match op {
         CmpOp::Eq => (lower, upper),
         CmpOp::Gt => (upper, end),

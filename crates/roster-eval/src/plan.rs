@@ -111,6 +111,12 @@ impl Plan {
             }
         }
         let rows = self.matching(t);
+        if self.sorter.first().is_none() {
+            // No sort keys: table order is the order.
+            let offset = usize::try_from(self.offset).unwrap_or(usize::MAX).min(rows.len());
+            let limit = self.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+            return rows.into_iter().skip(offset).take(limit).collect();
+        }
         self.sorter.page(t, &rows, self.offset, self.limit, method)
     }
 

@@ -501,7 +501,21 @@ impl Node {
             }
             Node::Enum { col, accept, on_null } => {
                 let column = t.column(*col);
+                let codes = match &t.schema().fields[*col].ty {
+                    FieldType::Enum(e) => e.values.len(),
+                    _ => 0,
+                };
                 match (&column.data, accept.as_slice()) {
+                    // One code accepted (`eq`) or all but one (`ne`): a plain comparison,
+                    // which vectorises where a bit lookup per row does not.
+                    (Data::Enum(v), [word]) if codes < 64 && (word & ((1 << codes) - 1)).count_ones() == 1 => {
+                        let code = word.trailing_zeros() as u16;
+                        fill(&mut out.t, &v[rows], |c| *c == code);
+                    }
+                    (Data::Enum(v), [word]) if codes < 64 && (!word & ((1 << codes) - 1)).count_ones() == 1 => {
+                        let code = (!word).trailing_zeros() as u16;
+                        fill(&mut out.t, &v[rows], |c| *c != code);
+                    }
                     (Data::Enum(v), [word]) => {
                         let word = *word;
                         fill(&mut out.t, &v[rows], |c| (word >> (c & 63)) & 1 == 1);
