@@ -7,3 +7,7 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# Fuzz smoke run: seeds the corpora and runs every fuzz target for a few seconds (installs the
+# nightly toolchain and cargo-fuzz when missing; without them, replays the corpora as a plain
+# test and says so). Takes about five minutes on a fresh machine, mostly building.
+bash fuzz/smoke.sh

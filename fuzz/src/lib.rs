@@ -1,0 +1,356 @@
+//! The bodies of Roster's fuzz targets, one function per target, so that the libFuzzer
+//! binaries (`fuzz_targets/`) and the plain corpus test (`tests/corpora.rs`, stable Rust) run
+//! exactly the same checks.
+//!
+//! Every body takes arbitrary bytes, must never panic on its own account, and panics (the
+//! fuzzer's "crash") only when a property of Roster fails:
+//!
+//! - [`odata_filter`]: `$filter` parsing returns a result for any text, under the default and
+//!   under tight limits; spans lie inside the text and every child's inside its parent's.
+//! - [`odata_orderby`]: the same for `$orderby`, and the printed keys parse back to the same.
+//! - [`check`]: parse and check against every built-in profile; a checked query compiles to
+//!   SQL for every backend and to an in-memory plan, and (identity) its canonical print (what
+//!   `roster check` shows) parses and checks back to the same typed query. Diagnostics have
+//!   spans inside the text.
+//! - [`odata_query`]: a whole OData query string (`$filter=…&$orderby=…&$top=…`), then the
+//!   checks of [`check`] for every profile.
+//! - [`mongo`]: a Mongo `query` document, `fields` and `sort` (one per line), then the checks
+//!   of [`check`] for every profile.
+//! - [`roundtrip`]: parse → print → parse gives the same tree (ignoring spans), and printing
+//!   is a fixed point.
+//! - [`differential`]: in memory and SQLite return the same ids in the same order, and the
+//!   same count, on a small fixed data set.
+//!
+//! Input format of `check` and `differential`: the `$filter` on the first line, an optional
+//! `$orderby` on the second, an optional `limit offset` (decimal) on the third.
+#![forbid(unsafe_code)]
+#![allow(clippy::panic)]
+
+use std::cell::RefCell;
+
+use roster_ast::{Diagnostic, Expr, ExprKind, Page, Query, Span};
+use roster_odata::Options;
+use roster_schema::{Record, Schema, Value};
+
+/// Every target: its name (the `fuzz_targets/` binary) and its body.
+pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+    ("odata_filter", odata_filter),
+    ("odata_orderby", odata_orderby),
+    ("odata_query", odata_query),
+    ("mongo", mongo),
+    ("check", check),
+    ("roundtrip", roundtrip),
+    ("differential", differential),
+];
+
+/// Tight limits, so that the limit paths are exercised as often as the rest.
+const TIGHT: Options = Options { max_len: 200, max_depth: 3 };
+
+fn text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+/// Asserts that every span lies within the text and each child's within its parent's.
+fn assert_spans(e: &Expr, len: usize) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        assert!(e.span.start <= e.span.end && e.span.end as usize <= len, "span {:?} outside the text", e.span);
+        for c in e.children() {
+            assert!(e.span.contains(c.span), "child span {:?} outside its parent's {:?}", c.span, e.span);
+            stack.push(c);
+        }
+    }
+}
+
+fn assert_error_span(span: Span, len: usize, what: &dyn std::fmt::Display) {
+    assert!(span.start <= span.end && span.end as usize <= len, "error span {span:?} outside the text: {what}");
+}
+
+/// `$filter` parsing under the default and tight limits.
+pub fn odata_filter(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    for opts in [Options::default(), TIGHT] {
+        match roster_odata::parse_filter_with(text, &opts) {
+            Ok(e) => {
+                assert!(text.len() <= opts.max_len);
+                assert_spans(&e, text.len());
+                let _ = e.to_string();
+            }
+            Err(err) => {
+                assert!(!err.code().is_empty());
+                if err.code() != "input-too-long" {
+                    assert_error_span(err.span, text.len(), &err);
+                }
+                let _ = (err.to_string(), err.help());
+            }
+        }
+    }
+}
+
+/// `$orderby` parsing; printed keys parse back to the same keys.
+pub fn odata_orderby(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    match roster_odata::parse_orderby(text) {
+        Ok(keys) => {
+            for k in &keys {
+                assert!(k.span.end as usize <= text.len() && k.span.contains(k.path.span), "{k:?}");
+            }
+            if keys.is_empty() {
+                return;
+            }
+            let printed = keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            let again = roster_odata::parse_orderby(&printed)
+                .unwrap_or_else(|e| panic!("printed $orderby `{printed}` does not parse: {e}"));
+            let shape = |ks: &[roster_ast::SortKey]| {
+                ks.iter().map(|k| (k.path.segments.clone(), k.direction)).collect::<Vec<_>>()
+            };
+            assert_eq!(shape(&keys), shape(&again), "`{text}` printed as `{printed}`");
+        }
+        Err(err) => {
+            if err.code() != "input-too-long" {
+                assert_error_span(err.span, text.len(), &err);
+            }
+            let _ = (err.to_string(), err.help());
+        }
+    }
+}
+
+/// Splits an input into a query: filter, optional `$orderby`, optional `limit offset`.
+/// `None` when the text is not UTF-8 or a part does not parse.
+fn query_of(data: &[u8]) -> Option<(String, Query)> {
+    let text = text(data)?;
+    let mut lines = text.splitn(3, '\n');
+    let filter_text = lines.next().unwrap_or_default();
+    let filter = roster_odata::parse_filter(filter_text).ok()?;
+    let sort = match lines.next() {
+        Some(s) if !s.trim().is_empty() => roster_odata::parse_orderby(s).ok()?,
+        _ => Vec::new(),
+    };
+    let page = match lines.next() {
+        Some(p) => {
+            let mut nums = p.split_whitespace().map(str::parse::<u64>);
+            let limit = nums.next().and_then(Result::ok);
+            let offset = nums.next().and_then(Result::ok).unwrap_or(0);
+            Page { limit, offset }
+        }
+        None => Page::default(),
+    };
+    Some((filter_text.to_owned(), Query { filter: Some(filter), sort, projection: None, page }))
+}
+
+thread_local! {
+    static SCHEMA: Schema = roster_schema::profiles::identity::schema();
+    /// Every built-in profile's schema (new profiles are fuzzed as they land).
+    static SCHEMAS: Vec<(&'static str, Schema)> = roster_schema::profiles::NAMES
+        .iter()
+        .filter_map(|n| roster_schema::profiles::by_name(n))
+        .map(|p| (p.name, p.schema))
+        .collect();
+}
+
+/// Checks `query` against every profile: a checked query compiles for every backend and to
+/// an in-memory plan; diagnostics have spans within `len` bytes.
+fn check_everywhere(query: &Query, len: usize, what: &str) {
+    SCHEMAS.with(|schemas| {
+        for (profile, schema) in schemas {
+            match roster_check::check(query, schema) {
+                Ok(typed) => {
+                    for backend in roster_sql::Backend::ALL {
+                        roster_sql::select(schema, &typed, backend).unwrap_or_else(|e| {
+                            panic!("`{what}` checks for {profile} but does not compile for {backend}: {e}")
+                        });
+                        roster_sql::count(schema, &typed, backend).unwrap_or_else(|e| {
+                            panic!("`{what}` checks for {profile} but its count does not compile: {e}")
+                        });
+                    }
+                    let _ = roster_eval::compile(schema, &typed);
+                    let _ = roster_check::filter_to_odata(schema, &typed.filter);
+                }
+                Err(errors) => {
+                    assert!(!errors.is_empty());
+                    for e in &errors {
+                        assert_error_span(e.span, len, e);
+                        let _ = (e.code(), e.help());
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// A whole OData query string, then every profile.
+pub fn odata_query(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    for opts in [Options::default(), TIGHT] {
+        match roster_odata::parse_query_options_with(text, &opts) {
+            Ok(q) => {
+                if let Some(f) = &q.query.filter {
+                    assert_spans(f, text.len());
+                }
+                check_everywhere(&q.query, text.len(), text);
+            }
+            Err(err) => {
+                if err.code() != "input-too-long" {
+                    assert_error_span(err.span(), text.len(), &err);
+                }
+                let _ = (err.to_string(), err.help());
+            }
+        }
+    }
+}
+
+/// A Mongo `query` document, `fields` and `sort` (one per line), then every profile.
+pub fn mongo(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    let mut lines = text.splitn(3, '\n');
+    let (q, fields, sort) = (lines.next().unwrap_or_default(), lines.next(), lines.next());
+    let tight = roster_mongo::Options { max_len: 200, max_depth: 3, ..roster_mongo::Options::default() };
+    let _ = roster_mongo::parse_query_with(q, &tight);
+    let filter = match roster_mongo::parse_query(q) {
+        Ok(f) => f,
+        Err(err) => {
+            let _ = (err.to_string(), err.code(), err.help());
+            return;
+        }
+    };
+    if let Some(f) = &filter {
+        assert_spans(f, q.len());
+    }
+    let projection = match fields.map(roster_mongo::parse_fields) {
+        Some(Ok(p)) => p,
+        Some(Err(_)) => return,
+        None => None,
+    };
+    let sort = match sort.map(roster_mongo::parse_sort) {
+        Some(Ok(s)) => s,
+        Some(Err(_)) => return,
+        None => Vec::new(),
+    };
+    let longest = text.splitn(3, '\n').map(str::len).max().unwrap_or(0);
+    check_everywhere(&Query { filter, sort, projection, page: Page::default() }, longest, q);
+}
+
+/// Parse and check against every profile; for identity, the canonical form round-trips.
+pub fn check(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    let first_line = text.split('\n').next().unwrap_or_default();
+    let longest_line = text.splitn(3, '\n').map(str::len).max().unwrap_or(0);
+    let Some((_, query)) = query_of(data) else { return };
+    check_everywhere(&query, longest_line, first_line);
+    SCHEMA.with(|schema| match roster_check::check(&query, schema) {
+        Ok(typed) => {
+            for backend in roster_sql::Backend::ALL {
+                roster_sql::select(schema, &typed, backend)
+                    .unwrap_or_else(|e| panic!("`{first_line}` checks but does not compile for {backend}: {e}"));
+                roster_sql::count(schema, &typed, backend)
+                    .unwrap_or_else(|e| panic!("`{first_line}` checks but its count does not compile: {e}"));
+            }
+            // What `roster check` shows is a query that means the same.
+            let canonical = roster_check::filter_to_odata(schema, &typed.filter);
+            let reparsed = roster_odata::parse_filter(&canonical)
+                .unwrap_or_else(|e| panic!("canonical form `{canonical}` of `{first_line}` does not parse: {e}"));
+            let again = roster_check::check_filter(&reparsed, schema)
+                .unwrap_or_else(|e| panic!("canonical form `{canonical}` of `{first_line}` does not check: {}", e[0]));
+            assert_eq!(again, typed.filter, "`{first_line}` printed as `{canonical}`");
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty());
+            for e in &errors {
+                // Filter errors point into the first line, sort errors into the second and
+                // page errors nowhere (an empty span at 0): all lie within the longest line.
+                assert_error_span(e.span, longest_line, e);
+                let _ = (e.code(), e.help());
+            }
+        }
+    });
+}
+
+/// Sets every span to the default, iteratively.
+fn erase_spans(e: &mut Expr) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        e.span = Span::default();
+        match &mut e.kind {
+            ExprKind::Path { path } | ExprKind::Exists { path, .. } => path.span = Span::default(),
+            ExprKind::Quantified { path, predicate, .. } => {
+                path.span = Span::default();
+                stack.push(predicate);
+            }
+            ExprKind::Search { fields, .. } => {
+                fields.iter_mut().flatten().for_each(|p| p.span = Span::default());
+            }
+            ExprKind::And { operands } | ExprKind::Or { operands } => stack.extend(operands.iter_mut()),
+            ExprKind::Call { args, .. } => stack.extend(args.iter_mut()),
+            ExprKind::Not { operand } => stack.push(operand),
+            ExprKind::Compare { lhs, rhs, .. } => {
+                stack.push(lhs);
+                stack.push(rhs);
+            }
+            ExprKind::In { lhs, list } => {
+                stack.push(lhs);
+                stack.extend(list.iter_mut());
+            }
+            ExprKind::Regex { target, .. } => stack.push(target),
+            ExprKind::Literal { .. } => {}
+        }
+    }
+}
+
+/// parse → print → parse is the identity (ignoring spans); printing is a fixed point.
+pub fn roundtrip(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    let Ok(mut first) = roster_odata::parse_filter(text) else { return };
+    let printed = first.to_string();
+    let mut second = roster_odata::parse_filter(&printed)
+        .unwrap_or_else(|e| panic!("`{text}` printed as `{printed}`, which does not parse: {e}"));
+    assert_eq!(second.to_string(), printed, "printing `{text}` is not a fixed point");
+    erase_spans(&mut first);
+    erase_spans(&mut second);
+    assert!(first == second, "`{text}` printed as `{printed}` parses to another tree:\n{first:?}\n{second:?}");
+}
+
+/// The fixed data set of the differential target: 300 generated identity users.
+struct Engines {
+    table: roster_eval::Table,
+    sqlite: rusqlite::Connection,
+}
+
+fn engines(schema: &Schema) -> Engines {
+    let profile = roster_schema::profiles::by_name("identity").unwrap_or_else(|| panic!("no identity profile"));
+    let records: Vec<Record> = profile.generate(300, 7).collect();
+    let table = roster_eval::Table::from_records(schema, records.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let mut sqlite = roster_sql::sqlite::open_in_memory().unwrap_or_else(|e| panic!("{e}"));
+    roster_sql::sqlite::create(&sqlite, schema).unwrap_or_else(|e| panic!("{e}"));
+    roster_sql::sqlite::load(&mut sqlite, schema, &records).unwrap_or_else(|e| panic!("{e}"));
+    Engines { table, sqlite }
+}
+
+thread_local! {
+    static ENGINES: RefCell<Option<Engines>> = const { RefCell::new(None) };
+}
+
+fn ids(records: &[Record], schema: &Schema) -> Vec<Value> {
+    records.iter().map(|r| r.get(schema.primary_key).clone()).collect()
+}
+
+/// In memory = SQLite on a small fixed data set: same ids, same order, same count.
+pub fn differential(data: &[u8]) {
+    let Some((text, query)) = query_of(data) else { return };
+    SCHEMA.with(|schema| {
+        let Ok(typed) = roster_check::check(&query, schema) else { return };
+        ENGINES.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let e = slot.get_or_insert_with(|| engines(schema));
+            let plan = roster_eval::compile(schema, &typed);
+            let mem = ids(&plan.records(&e.table), schema);
+            let lite = roster_sql::sqlite::query(&e.sqlite, schema, &typed)
+                .unwrap_or_else(|err| panic!("SQLite fails on `{text}`: {err}"));
+            let sort = roster_check::sort_to_odata(schema, &typed);
+            assert_eq!(mem, ids(&lite, schema), "memory vs SQLite on `{text}` sort `{sort}` page {:?}", query.page);
+            let count = plan.count(&e.table) as u64;
+            let lite_count = roster_sql::sqlite::count(&e.sqlite, schema, &typed)
+                .unwrap_or_else(|err| panic!("SQLite count fails on `{text}`: {err}"));
+            assert_eq!(count, lite_count, "count on `{text}`");
+        });
+    });
+}
