@@ -40,6 +40,10 @@ pub struct Principal {
     /// Per profile, fields this caller can neither see nor filter, sort or project on.
     #[serde(default)]
     pub hidden_fields: BTreeMap<String, Vec<String>>,
+    /// The caller's organisation key (`accounts` lists only its users, or with `is_oem` a
+    /// child organisation's); default the generated data's `acme0org01`.
+    #[serde(default)]
+    pub organisation: Option<String>,
 }
 
 /// The whole access configuration.
@@ -73,6 +77,7 @@ impl AccessConfig {
                 permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
                 scopes: BTreeMap::new(),
                 hidden_fields: BTreeMap::new(),
+                organisation: None,
             })
         };
         let admin = principal("admin", "acme", &[VIEW_ALL])?;

@@ -16,7 +16,9 @@
 //!   latency; requests time out after 30 s; bodies are limited to 64 KiB; SIGINT/SIGTERM shut
 //!   down gracefully.
 //!
-//! Endpoints so far: `GET /identity/v1/users` ([`identity`]).
+//! Endpoints so far: `GET /identity/v1/users` ([`identity`]); `GET /api/v2/users/download`,
+//! `POST /adminui/user-management/v1/users/download` and `GET /api/v3/users` ([`rest`]).
+//! The Mongo-style `GET /api/v1/users.list` (seed 004) waits for the `chat` profile.
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -24,6 +26,7 @@ pub mod error;
 pub mod identity;
 pub mod openapi;
 pub mod rate;
+pub mod rest;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -37,7 +40,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use roster_check::Scope;
 use roster_schema::profiles::{self, Profile};
 use roster_schema::{FieldId, Schema};
@@ -147,7 +150,9 @@ pub fn field_names(schema: &Schema, fields: &[FieldId]) -> Vec<String> {
 
 /// The documented endpoints, in order.
 pub fn endpoints() -> Vec<openapi::EndpointDoc> {
-    vec![identity::doc()]
+    let mut docs = vec![identity::doc()];
+    docs.extend(rest::docs());
+    docs
 }
 
 async fn log_requests(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -175,6 +180,9 @@ async fn not_found() -> Response {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(identity::PATH, get(identity::handler))
+        .route(rest::DIRECTORY, get(rest::directory))
+        .route(rest::ADMIN, post(rest::admin))
+        .route(rest::ACCOUNTS, get(rest::accounts))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
@@ -236,7 +244,8 @@ pub fn prepare(opts: &ServeOptions) -> Result<Arc<AppState>, String> {
         demo
     };
     let store = Store::open(opts.db.as_deref(), &opts.data_dir)?;
-    let served: Vec<Profile> = ["identity"].iter().filter_map(|n| profiles::by_name(n)).collect();
+    let served: Vec<Profile> =
+        ["identity", "directory", "admin", "accounts"].iter().filter_map(|n| profiles::by_name(n)).collect();
     store.prepare(&served, opts.users, opts.seed)?;
     Ok(Arc::new(AppState::new(access, store, served, opts.per_minute)))
 }

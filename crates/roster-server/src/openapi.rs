@@ -115,6 +115,9 @@ pub fn document(endpoints: &[EndpointDoc]) -> Json {
         "openapi": "3.1.0",
         "info": {"title": "Roster reference server", "version": env!("CARGO_PKG_VERSION")},
         "paths": paths,
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}
+        }},
     })
 }
