@@ -11,3 +11,6 @@ cargo test --workspace --locked
 # nightly toolchain and cargo-fuzz when missing; without them, replays the corpora as a plain
 # test and says so). Takes about five minutes on a fresh machine, mostly building.
 bash fuzz/smoke.sh
+# The reference server against its own /openapi.json: zero server errors, documented
+# statuses, media types and schemas (installs schemathesis from PyPI into target/).
+bash scripts/schemathesis.sh

@@ -19,6 +19,8 @@ pub const PATH: &str = "/identity/v1/users";
 pub const MAX_LIMIT: u64 = 600;
 /// The default page.
 pub const DEFAULT_LIMIT: u64 = 300;
+/// The largest `offset` (pages), so that `offset × limit` rows always fits.
+pub const MAX_OFFSET: u64 = 1 << 40;
 const PARAMS: [&str; 3] = ["filter", "limit", "offset"];
 
 /// Its documentation, from which `/openapi.json` is built.
@@ -45,7 +47,7 @@ pub fn doc() -> EndpointDoc {
                 Some(MAX_LIMIT as i64),
                 DEFAULT_LIMIT as i64,
             ),
-            ParamDoc::query_int("offset", "How many pages to skip.", 0, None, 0),
+            ParamDoc::query_int("offset", "How many pages to skip.", 0, Some(MAX_OFFSET as i64), 0),
         ],
         responses: vec![
             (
@@ -74,6 +76,7 @@ pub fn doc() -> EndpointDoc {
             (429, "Too Many Requests", None),
             (500, "Internal Server Error", None),
         ],
+        ok_type: "application/json",
     }
 }
 
@@ -122,7 +125,7 @@ fn params(raw: Option<&str>) -> Result<(String, u64, u64), ApiError> {
         }
     };
     let limit = int("limit", limit, DEFAULT_LIMIT, 1, Some(MAX_LIMIT))?;
-    let offset = int("offset", offset, 0, 0, Some(u64::MAX / MAX_LIMIT))?;
+    let offset = int("offset", offset, 0, 0, Some(MAX_OFFSET))?;
     Ok((filter.unwrap_or_default(), limit, offset))
 }
 

@@ -63,6 +63,9 @@ pub struct EndpointDoc {
     pub params: Vec<ParamDoc>,
     /// Status, description and optional JSON body schema of each response.
     pub responses: Vec<(u16, &'static str, Option<Json>)>,
+    /// The media type of the success response (`application/json`, `text/csv`); errors are
+    /// always JSON.
+    pub ok_type: &'static str,
 }
 
 fn error_schema() -> Json {
@@ -94,10 +97,10 @@ pub fn document(endpoints: &[EndpointDoc]) -> Json {
         let mut responses = Map::new();
         for (status, description, schema) in &e.responses {
             let schema = schema.clone().unwrap_or_else(error_schema);
-            responses.insert(
-                status.to_string(),
-                json!({"description": description, "content": {"application/json": {"schema": schema}}}),
-            );
+            let media = if (200..300).contains(status) { e.ok_type } else { "application/json" };
+            let mut content = Map::new();
+            content.insert(media.to_owned(), json!({"schema": schema}));
+            responses.insert(status.to_string(), json!({"description": description, "content": content}));
         }
         let op = json!({
             "summary": e.summary,
