@@ -3,67 +3,13 @@
 //! independently of the server's SQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+mod common;
 
+use common::{Server, agent, start};
 use roster_schema::{Record, Value};
 use serde_json::Value as Json;
 
 const USERS: u64 = 1500;
-
-struct Server {
-    addr: SocketAddr,
-    tokens: HashMap<String, String>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn start(db: Option<String>, per_minute: u32) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let opts = roster_server::ServeOptions {
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        db,
-        users: USERS,
-        seed: 1,
-        data_dir: dir.path().to_path_buf(),
-        access: None,
-        per_minute,
-    };
-    let state = roster_server::prepare(&opts).unwrap();
-    let tokens = state.access.principals.iter().map(|p| (p.name.clone(), p.token.clone())).collect();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(opts.addr).await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            roster_server::serve_until(state, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-    });
-    let addr = rx.recv().unwrap();
-    Server { addr, tokens, stop: Some(stop), thread: Some(thread), _dir: dir }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder().http_status_as_error(false).build().into()
-}
 
 impl Server {
     fn get(&self, who: Option<&str>, query: &[(&str, &str)]) -> (u16, Json, Option<String>) {
@@ -204,7 +150,7 @@ fn scope_and_hidden_fields(s: &Server) {
 
 #[test]
 fn identity_endpoint_on_sqlite() {
-    let s = start(None, 10_000);
+    let s = start(None, USERS, 10_000);
     happy_paths(&s);
     error_paths(&s);
     scope_and_hidden_fields(&s);
@@ -228,14 +174,14 @@ fn identity_endpoint_on_postgres() {
         return;
     }
     let pg = roster_testkit::TempPostgres::start().unwrap();
-    let s = start(Some(pg.url()), 10_000);
+    let s = start(Some(pg.url()), USERS, 10_000);
     happy_paths(&s);
     scope_and_hidden_fields(&s);
 }
 
 #[test]
 fn rate_limit_per_workspace_answers_429_with_retry_after() {
-    let s = start(None, 5);
+    let s = start(None, USERS, 5);
     for _ in 0..5 {
         assert_eq!(s.get(Some("admin"), &[("limit", "1")]).0, 200);
     }
