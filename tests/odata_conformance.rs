@@ -208,9 +208,16 @@ fn literal_fits(rule: &str, lit: &Literal) -> bool {
     }
 }
 
-/// Literal rules for the literal forms beyond the core ones.
-fn extra_literal_fits(_rule: &str, _lit: &Literal) -> bool {
-    false
+/// Literal rules for the literal forms beyond the core ones. A duration or enum literal
+/// without its prefix is a string, which the checker coerces.
+fn extra_literal_fits(rule: &str, lit: &Literal) -> bool {
+    match rule {
+        "timeOfDayValue" | "timeOfDayLiteral" => matches!(lit, Literal::TimeOfDay(_)),
+        "durationLiteral" => matches!(lit, Literal::Duration(_) | Literal::String(_)),
+        "binaryLiteral" => matches!(lit, Literal::Binary(_)),
+        "enumLiteral" => matches!(lit, Literal::Enum { .. } | Literal::String(_)),
+        _ => false,
+    }
 }
 
 fn is_literal_rule(rule: &str) -> bool {
@@ -254,18 +261,10 @@ fn is_payload_rule(rule: &str) -> bool {
     rule.ends_with("Value")
 }
 
-/// Runs a filter expression written as in a URL (percent-encoded or not) through the query
-/// options parser, as the value of `$filter`; offsets are mapped back to the case's input.
+/// Runs a filter expression written as in a URL (percent-encoded or not); offsets point
+/// into the case's input.
 fn url_filter(input: &str) -> Result<roster_ast::Expr, Option<usize>> {
-    const PREFIX: &str = "$filter=";
-    if input.contains(['&', '#']) {
-        // Not in a query-option value unencoded: reject where it stands.
-        return Err(input.find(['&', '#']));
-    }
-    match roster_odata::parse_query_options(&format!("{PREFIX}{input}")) {
-        Ok(q) => q.query.filter.ok_or(Some(0)),
-        Err(e) => Err(Some((e.span().start as usize).saturating_sub(PREFIX.len()))),
-    }
+    roster_odata::parse_filter_url(input).map_err(|e| Some(e.span().start as usize))
 }
 
 fn run(case: &Case) -> Outcome {
@@ -282,9 +281,16 @@ fn run(case: &Case) -> Outcome {
             Ok(e) => accepted(matches!(e.kind, ExprKind::Path { .. } | ExprKind::Quantified { .. })),
             Err(at) => rejected(at),
         },
+        // Roster's `identifier` is the first part of a member path; a dot starts a
+        // namespace qualification, which is another rule.
         "odataIdentifier" => match roster_odata::parse_filter(input) {
-            Ok(e) => accepted(matches!(&e.kind, ExprKind::Path { path }
-                if path.segments.len() == 1 && !path.segments[0].contains(['.', '$']))),
+            Ok(e) => match &e.kind {
+                ExprKind::Path { path } if path.segments.len() == 1 => match path.segments[0].find(['.', '$']) {
+                    Some(at) => rejected(Some(at)),
+                    None => accepted(true),
+                },
+                _ => accepted(false),
+            },
             Err(e) => rejected(Some(e.span.start as usize)),
         },
         "anyExpr" => {

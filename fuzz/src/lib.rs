@@ -282,10 +282,13 @@ fn erase_spans(e: &mut Expr) {
             ExprKind::And { operands } | ExprKind::Or { operands } => stack.extend(operands.iter_mut()),
             ExprKind::Call { args, .. } => stack.extend(args.iter_mut()),
             ExprKind::Not { operand } => stack.push(operand),
-            ExprKind::Compare { lhs, rhs, .. } => {
+            ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => {
                 stack.push(lhs);
                 stack.push(rhs);
             }
+            ExprKind::Negate { operand } => stack.push(operand),
+            ExprKind::Array { items } => stack.extend(items.iter_mut()),
+            ExprKind::Object { members } => stack.extend(members.iter_mut().map(|m| &mut m.value)),
             ExprKind::In { lhs, list } => {
                 stack.push(lhs);
                 stack.extend(list.iter_mut());

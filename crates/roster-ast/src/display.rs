@@ -8,7 +8,10 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
-use crate::{Direction, Expr, ExprKind, Literal, Path, Projection, SearchScope, SortKey};
+use crate::{
+    ArithOp, CmpOp, Direction, Duration, Expr, ExprKind, Literal, PICOS_PER_SEC, Path, Projection, SearchScope,
+    SortKey, TimeOfDay,
+};
 
 /// Writes `s` as an OData string literal: single quotes, `'` doubled.
 pub fn write_quoted(f: &mut impl Write, s: &str) -> fmt::Result {
@@ -34,13 +37,114 @@ impl Display for Literal {
             Literal::Null => f.write_str("null"),
             Literal::Bool(b) => write!(f, "{b}"),
             Literal::Int(i) => write!(f, "{i}"),
+            Literal::Float(x) if x.is_nan() => f.write_str("NaN"),
+            Literal::Float(x) if x.is_infinite() => f.write_str(if *x > 0.0 { "INF" } else { "-INF" }),
             // `Debug` keeps a `.0` or an exponent, so the literal reads back as a decimal.
             Literal::Float(x) => write!(f, "{x:?}"),
             Literal::String(s) => write_quoted(f, s),
             Literal::Guid(g) => write_guid(f, *g),
             Literal::DateTime(t) => write!(f, "{t}"),
+            Literal::TimeOfDay(t) => write!(f, "{t}"),
+            Literal::Duration(d) => write!(f, "duration'{d}'"),
+            Literal::Binary(bytes) => {
+                f.write_str("binary'")?;
+                write_base64url(f, bytes)?;
+                f.write_char('\'')
+            }
+            Literal::Enum { type_name, value } => {
+                f.write_str(type_name)?;
+                write_quoted(f, value)
+            }
         }
     }
+}
+
+/// Writes the fraction of a second (`picos` below one second) as `.ddd`, without trailing
+/// zeros; nothing when it is zero.
+fn write_fraction(f: &mut Formatter<'_>, picos: u64) -> fmt::Result {
+    if picos == 0 {
+        return Ok(());
+    }
+    let digits = format!("{picos:012}");
+    write!(f, ".{}", digits.trim_end_matches('0'))
+}
+
+/// `hh:mm:ss` and the fraction, if any: `13:05:00.25`.
+impl Display for TimeOfDay {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let secs = self.0 / PICOS_PER_SEC;
+        write!(f, "{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)?;
+        write_fraction(f, self.0 % PICOS_PER_SEC)
+    }
+}
+
+/// The XML Schema day-time duration form, `[-]P[nD][T[nH][nM][n[.f]S]]`, with only the
+/// non-zero parts (`PT0S` for zero): `-P1DT2H0.5S` prints as `-P1DT2H0.5S`.
+impl Display for Duration {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.0 < 0 {
+            f.write_char('-')?;
+        }
+        let total = self.0.unsigned_abs();
+        let per_sec = u128::from(PICOS_PER_SEC);
+        let secs = total / per_sec;
+        // Below one second, so it fits.
+        let frac = u64::try_from(total % per_sec).unwrap_or(0);
+        let (days, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        f.write_char('P')?;
+        if days > 0 {
+            write!(f, "{days}D")?;
+        }
+        if h > 0 || m > 0 || s > 0 || frac > 0 || days == 0 {
+            f.write_char('T')?;
+            if h > 0 {
+                write!(f, "{h}H")?;
+            }
+            if m > 0 {
+                write!(f, "{m}M")?;
+            }
+            if s > 0 || frac > 0 || (days == 0 && h == 0 && m == 0) {
+                write!(f, "{s}")?;
+                write_fraction(f, frac)?;
+                f.write_char('S')?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes bytes in base64url (RFC 4648 §5) with `=` padding.
+pub fn write_base64url(f: &mut impl Write, bytes: &[u8]) -> fmt::Result {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                f.write_char(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]))?;
+            } else {
+                f.write_char('=')?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `s` as a JSON string: double quotes, with `"`, `\` and control characters escaped.
+fn write_json_string(f: &mut impl Write, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            c if u32::from(c) < 0x20 => write!(f, "\\u{:04x}", u32::from(c))?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
 }
 
 impl Display for Path {
@@ -49,13 +153,23 @@ impl Display for Path {
     }
 }
 
-/// Binding strength, loosest first.
+/// Binding strength, loosest first: OData's operator precedence table.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Prec {
     Or,
     And,
-    Cmp,
+    /// `eq ne`.
+    Equality,
+    /// `gt ge lt le`.
+    Relational,
+    /// `add sub`.
+    Additive,
+    /// `mul div divby mod`.
+    Multiplicative,
+    /// `not`, `-`.
     Unary,
+    /// `has`, `in`.
+    Primary,
     Atom,
 }
 
@@ -64,9 +178,24 @@ fn prec(e: &Expr) -> Prec {
         ExprKind::Or { .. } => Prec::Or,
         ExprKind::And { .. } => Prec::And,
         // `Exists` prints as a null comparison (`path ne null`), so it binds like one.
-        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Exists { .. } => Prec::Cmp,
-        ExprKind::Not { .. } => Prec::Unary,
+        ExprKind::Compare { op: CmpOp::Eq | CmpOp::Ne, .. } | ExprKind::Exists { .. } => Prec::Equality,
+        ExprKind::Compare { .. } => Prec::Relational,
+        ExprKind::Arith { op, .. } if op.is_multiplicative() => Prec::Multiplicative,
+        ExprKind::Arith { .. } => Prec::Additive,
+        ExprKind::Not { .. } | ExprKind::Negate { .. } => Prec::Unary,
+        ExprKind::In { .. } | ExprKind::Has { .. } => Prec::Primary,
         _ => Prec::Atom,
+    }
+}
+
+/// Whether the operand of `not` or `-` needs parentheses: any binary operation does (also
+/// `has`/`in`, which bind tighter, for readability); a nested `not` does not.
+fn unary_parens(operand: &Expr, negate: bool) -> bool {
+    match prec(operand) {
+        Prec::Unary => negate,
+        // `-5` would read back as the literal -5, not the negation of 5.
+        Prec::Atom => negate && matches!(operand.kind, ExprKind::Literal { .. }),
+        _ => true,
     }
 }
 
@@ -80,6 +209,8 @@ enum Item<'a> {
     Path(&'a Path),
     /// A regular expression with its flags, as a quoted string.
     Pattern(&'a str, &'a str),
+    /// A JSON object member's name and the colon after it.
+    Name(&'a str),
 }
 
 /// Prints with an explicit stack rather than recursion, so that any tree, however deep (a
@@ -97,6 +228,11 @@ impl Display for Expr {
                 }
                 Item::Path(p) => {
                     write!(f, "{p}")?;
+                    continue;
+                }
+                Item::Name(name) => {
+                    write_json_string(f, name)?;
+                    f.write_str(": ")?;
                     continue;
                 }
                 Item::Pattern(pattern, flags) => {
@@ -133,15 +269,53 @@ impl Display for Expr {
                 }
                 ExprKind::Not { operand } => {
                     seq.push(Item::Str("not "));
-                    seq.push(Item::Node(operand, prec(operand) <= Prec::Cmp));
+                    seq.push(Item::Node(operand, unary_parens(operand, false)));
+                }
+                ExprKind::Negate { operand } => {
+                    seq.push(Item::Str("-"));
+                    seq.push(Item::Node(operand, unary_parens(operand, true)));
                 }
                 ExprKind::Compare { op, lhs, rhs } => {
-                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Cmp));
+                    // Nested comparisons are always parenthesised, whatever their level.
+                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Relational));
                     seq.extend([Item::Str(" "), Item::Str(op.keyword()), Item::Str(" ")]);
-                    seq.push(Item::Node(rhs, prec(rhs) <= Prec::Cmp));
+                    seq.push(Item::Node(rhs, prec(rhs) <= Prec::Relational));
+                }
+                ExprKind::Arith { op, lhs, rhs } => {
+                    // Left-associative: an equal level needs no parentheses on the left.
+                    let me = prec(e);
+                    seq.push(Item::Node(lhs, prec(lhs) < me));
+                    seq.extend([Item::Str(" "), Item::Str(ArithOp::keyword(*op)), Item::Str(" ")]);
+                    seq.push(Item::Node(rhs, prec(rhs) <= me));
+                }
+                ExprKind::Has { lhs, rhs } => {
+                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Primary));
+                    seq.push(Item::Str(" has "));
+                    seq.push(Item::Node(rhs, prec(rhs) <= Prec::Primary));
+                }
+                ExprKind::Array { items } => {
+                    seq.push(Item::Str("["));
+                    for (i, v) in items.iter().enumerate() {
+                        if i > 0 {
+                            seq.push(Item::Str(", "));
+                        }
+                        seq.push(Item::Node(v, false));
+                    }
+                    seq.push(Item::Str("]"));
+                }
+                ExprKind::Object { members } => {
+                    seq.push(Item::Str("{"));
+                    for (i, m) in members.iter().enumerate() {
+                        if i > 0 {
+                            seq.push(Item::Str(", "));
+                        }
+                        seq.push(Item::Name(&m.name));
+                        seq.push(Item::Node(&m.value, false));
+                    }
+                    seq.push(Item::Str("}"));
                 }
                 ExprKind::In { lhs, list } => {
-                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Cmp));
+                    seq.push(Item::Node(lhs, prec(lhs) <= Prec::Primary));
                     seq.push(Item::Str(" in ("));
                     for (i, v) in list.iter().enumerate() {
                         if i > 0 {
@@ -191,8 +365,13 @@ impl Display for Expr {
                         crate::Quantifier::Any => "/any(",
                         crate::Quantifier::All => "/all(",
                     };
-                    seq.extend([Item::Path(path), Item::Str(q), Item::Str(var), Item::Str(": ")]);
-                    seq.extend([Item::Node(predicate, false), Item::Str(")")]);
+                    if var.is_empty() {
+                        // OData `any()`: the collection is not empty.
+                        seq.extend([Item::Path(path), Item::Str(q), Item::Str(")")]);
+                    } else {
+                        seq.extend([Item::Path(path), Item::Str(q), Item::Str(var), Item::Str(": ")]);
+                        seq.extend([Item::Node(predicate, false), Item::Str(")")]);
+                    }
                 }
             }
             stack.extend(seq.drain(..).rev());

@@ -104,7 +104,8 @@ pub enum Literal {
     Bool(bool),
     /// An integer that fits in 64 bits.
     Int(i64),
-    /// A decimal or floating-point number (always finite).
+    /// A decimal or floating-point number; non-finite only as written `NaN`, `INF` or
+    /// `-INF` (OData `nanInfinity`).
     Float(f64),
     /// A quoted string, unescaped.
     String(String),
@@ -112,7 +113,35 @@ pub enum Literal {
     Guid(u128),
     /// An unquoted date-time-offset literal, converted to UTC.
     DateTime(Timestamp),
+    /// A time of day, `13:20:00.5` (OData `timeOfDayLiteral`).
+    TimeOfDay(TimeOfDay),
+    /// A duration, `duration'P1DT2H'` (OData `durationLiteral`, a day-time duration).
+    Duration(Duration),
+    /// Binary data, `binary'AQID'` (base64url, OData `binaryLiteral`).
+    Binary(Vec<u8>),
+    /// An enumeration literal qualified by its type, `Sales.Pattern'Yellow'` or
+    /// `Sales.Pattern'Solid,Yellow'` (flag members, or integers, comma-separated).
+    Enum {
+        /// The qualified type name, `Sales.Pattern`.
+        type_name: String,
+        /// The members as written between the quotes, without percent-encoding.
+        value: String,
+    },
 }
+
+/// A time of day in picoseconds since midnight (OData fractional seconds have up to 12
+/// digits), below 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TimeOfDay(pub u64);
+
+/// A day-time duration in picoseconds (negative for `-P…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Duration(pub i128);
+
+/// Picoseconds per second, for [`TimeOfDay`] and [`Duration`].
+pub const PICOS_PER_SEC: u64 = 1_000_000_000_000;
 
 /// Comparison operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -166,6 +195,58 @@ impl CmpOp {
     pub const ALL: [CmpOp; 6] = [CmpOp::Eq, CmpOp::Ne, CmpOp::Gt, CmpOp::Ge, CmpOp::Lt, CmpOp::Le];
 }
 
+/// Arithmetic operators (OData `add sub mul div divby mod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ArithOp {
+    /// `add`.
+    Add,
+    /// `sub`.
+    Sub,
+    /// `mul`.
+    Mul,
+    /// `div` (integer division on integers).
+    Div,
+    /// `divby` (always a decimal division).
+    DivBy,
+    /// `mod`.
+    Mod,
+}
+
+impl ArithOp {
+    /// The OData keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ArithOp::Add => "add",
+            ArithOp::Sub => "sub",
+            ArithOp::Mul => "mul",
+            ArithOp::Div => "div",
+            ArithOp::DivBy => "divby",
+            ArithOp::Mod => "mod",
+        }
+    }
+
+    /// Whether it is multiplicative (`mul div divby mod`, binding tighter than `add sub`).
+    pub fn is_multiplicative(self) -> bool {
+        !matches!(self, ArithOp::Add | ArithOp::Sub)
+    }
+
+    /// All operators.
+    pub const ALL: [ArithOp; 6] =
+        [ArithOp::Add, ArithOp::Sub, ArithOp::Mul, ArithOp::Div, ArithOp::DivBy, ArithOp::Mod];
+}
+
+/// One member of a JSON object in an expression: `"name": value`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Member {
+    /// The name, unescaped.
+    pub name: String,
+    /// The value.
+    pub value: Expr,
+}
+
 /// Built-in functions that dialects can call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -185,12 +266,103 @@ pub enum Func {
     Length,
     /// `trim(s)`: string without leading/trailing white space.
     Trim,
+    /// `concat(a, b)`: string (or collection) concatenation.
+    Concat,
+    /// `indexof(s, sub)`: zero-based index of the first occurrence, -1 if none.
+    IndexOf,
+    /// `substring(s, start)` / `substring(s, start, length)`: zero-based.
+    Substring,
+    /// `matchesPattern(s, pattern)`: bool (ECMAScript regular expression).
+    MatchesPattern,
+    /// `hassubset(collection, collection)`: bool.
+    HasSubset,
+    /// `hassubsequence(collection, collection)`: bool.
+    HasSubsequence,
+    /// `year(t)`.
+    Year,
+    /// `month(t)`.
+    Month,
+    /// `day(t)`.
+    Day,
+    /// `hour(t)`.
+    Hour,
+    /// `minute(t)`.
+    Minute,
+    /// `second(t)`.
+    Second,
+    /// `fractionalseconds(t)`.
+    FractionalSeconds,
+    /// `totalseconds(duration)`.
+    TotalSeconds,
+    /// `date(t)`.
+    Date,
+    /// `time(t)`.
+    Time,
+    /// `totaloffsetminutes(t)`.
+    TotalOffsetMinutes,
+    /// `now()`.
+    Now,
+    /// `mindatetime()`.
+    MinDateTime,
+    /// `maxdatetime()`.
+    MaxDateTime,
+    /// `round(x)`.
+    Round,
+    /// `floor(x)`.
+    Floor,
+    /// `ceiling(x)`.
+    Ceiling,
+    /// `cast(Type)` / `cast(x, Type)`: the type is a (qualified) name as a path argument.
+    Cast,
+    /// `isof(Type)` / `isof(x, Type)`: bool.
+    IsOf,
+    /// `geo.distance(a, b)`.
+    GeoDistance,
+    /// `geo.length(a)`.
+    GeoLength,
+    /// `geo.intersects(a, b)`: bool.
+    GeoIntersects,
 }
 
 impl Func {
     /// Every function, for lookup and property tests.
-    pub const ALL: [Func; 7] =
-        [Func::Contains, Func::StartsWith, Func::EndsWith, Func::ToLower, Func::ToUpper, Func::Length, Func::Trim];
+    pub const ALL: [Func; 35] = [
+        Func::Contains,
+        Func::StartsWith,
+        Func::EndsWith,
+        Func::ToLower,
+        Func::ToUpper,
+        Func::Length,
+        Func::Trim,
+        Func::Concat,
+        Func::IndexOf,
+        Func::Substring,
+        Func::MatchesPattern,
+        Func::HasSubset,
+        Func::HasSubsequence,
+        Func::Year,
+        Func::Month,
+        Func::Day,
+        Func::Hour,
+        Func::Minute,
+        Func::Second,
+        Func::FractionalSeconds,
+        Func::TotalSeconds,
+        Func::Date,
+        Func::Time,
+        Func::TotalOffsetMinutes,
+        Func::Now,
+        Func::MinDateTime,
+        Func::MaxDateTime,
+        Func::Round,
+        Func::Floor,
+        Func::Ceiling,
+        Func::Cast,
+        Func::IsOf,
+        Func::GeoDistance,
+        Func::GeoLength,
+        Func::GeoIntersects,
+    ];
 
     /// The canonical (OData, lower-case) name.
     pub fn name(self) -> &'static str {
@@ -202,6 +374,34 @@ impl Func {
             Func::ToUpper => "toupper",
             Func::Length => "length",
             Func::Trim => "trim",
+            Func::Concat => "concat",
+            Func::IndexOf => "indexof",
+            Func::Substring => "substring",
+            Func::MatchesPattern => "matchesPattern",
+            Func::HasSubset => "hassubset",
+            Func::HasSubsequence => "hassubsequence",
+            Func::Year => "year",
+            Func::Month => "month",
+            Func::Day => "day",
+            Func::Hour => "hour",
+            Func::Minute => "minute",
+            Func::Second => "second",
+            Func::FractionalSeconds => "fractionalseconds",
+            Func::TotalSeconds => "totalseconds",
+            Func::Date => "date",
+            Func::Time => "time",
+            Func::TotalOffsetMinutes => "totaloffsetminutes",
+            Func::Now => "now",
+            Func::MinDateTime => "mindatetime",
+            Func::MaxDateTime => "maxdatetime",
+            Func::Round => "round",
+            Func::Floor => "floor",
+            Func::Ceiling => "ceiling",
+            Func::Cast => "cast",
+            Func::IsOf => "isof",
+            Func::GeoDistance => "geo.distance",
+            Func::GeoLength => "geo.length",
+            Func::GeoIntersects => "geo.intersects",
         }
     }
 
@@ -210,12 +410,57 @@ impl Func {
         Func::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
-    /// How many arguments the function takes.
-    pub fn arity(self) -> usize {
+    /// How many arguments the function takes: at least the first, at most the second.
+    pub fn arity(self) -> (usize, usize) {
         match self {
-            Func::Contains | Func::StartsWith | Func::EndsWith => 2,
-            Func::ToLower | Func::ToUpper | Func::Length | Func::Trim => 1,
+            Func::Now | Func::MinDateTime | Func::MaxDateTime => (0, 0),
+            Func::Substring => (2, 3),
+            Func::Cast | Func::IsOf => (1, 2),
+            Func::Contains
+            | Func::StartsWith
+            | Func::EndsWith
+            | Func::Concat
+            | Func::IndexOf
+            | Func::MatchesPattern
+            | Func::HasSubset
+            | Func::HasSubsequence
+            | Func::GeoDistance
+            | Func::GeoIntersects => (2, 2),
+            Func::ToLower
+            | Func::ToUpper
+            | Func::Length
+            | Func::Trim
+            | Func::Year
+            | Func::Month
+            | Func::Day
+            | Func::Hour
+            | Func::Minute
+            | Func::Second
+            | Func::FractionalSeconds
+            | Func::TotalSeconds
+            | Func::Date
+            | Func::Time
+            | Func::TotalOffsetMinutes
+            | Func::Round
+            | Func::Floor
+            | Func::Ceiling
+            | Func::GeoLength => (1, 1),
         }
+    }
+
+    /// Whether the function returns a boolean, so a call is a condition on its own.
+    pub fn is_boolean(self) -> bool {
+        matches!(
+            self,
+            Func::Contains
+                | Func::StartsWith
+                | Func::EndsWith
+                | Func::MatchesPattern
+                | Func::HasSubset
+                | Func::HasSubsequence
+                | Func::IsOf
+                | Func::GeoIntersects
+        )
     }
 }
 
@@ -337,7 +582,39 @@ pub enum ExprKind {
         /// The searched fields; `None` means the profile's default search fields.
         fields: Option<Vec<Path>>,
     },
-    /// An array quantifier: `emails/any(e: e/verified eq true)`.
+    /// Arithmetic: `price add 2`, `a mod 5`.
+    Arith {
+        /// The operator.
+        op: ArithOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// Arithmetic negation: `-price`.
+    Negate {
+        /// The negated expression.
+        operand: Box<Expr>,
+    },
+    /// Enumeration flag test: `style has Sales.Pattern'Yellow'`.
+    Has {
+        /// The tested value.
+        lhs: Box<Expr>,
+        /// The flags (an enum literal).
+        rhs: Box<Expr>,
+    },
+    /// A JSON array: `["a", 1, [2]]`.
+    Array {
+        /// The items.
+        items: Vec<Expr>,
+    },
+    /// A JSON object: `{"name": value}`.
+    Object {
+        /// The members, in input order.
+        members: Vec<Member>,
+    },
+    /// An array quantifier: `emails/any(e: e/verified eq true)`. OData's `any()` without a
+    /// variable ("the collection is not empty") has an empty `var` and the predicate `true`.
     Quantified {
         /// `any` or `all`.
         quantifier: Quantifier,
@@ -408,6 +685,10 @@ impl Expr {
             ExprKind::Call { args, .. } => args.iter().collect(),
             ExprKind::Regex { target, .. } => vec![target],
             ExprKind::Quantified { predicate, .. } => vec![predicate],
+            ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => vec![lhs, rhs],
+            ExprKind::Negate { operand } => vec![operand],
+            ExprKind::Array { items } => items.iter().collect(),
+            ExprKind::Object { members } => members.iter().map(|m| &m.value).collect(),
         }
     }
 }
@@ -424,8 +705,14 @@ impl Drop for Expr {
                     out.append(list);
                     out.push(std::mem::replace(&mut **lhs, Expr::leaf()));
                 }
-                ExprKind::Not { operand } => out.push(std::mem::replace(&mut **operand, Expr::leaf())),
-                ExprKind::Compare { lhs, rhs, .. } => {
+                ExprKind::Not { operand } | ExprKind::Negate { operand } => {
+                    out.push(std::mem::replace(&mut **operand, Expr::leaf()))
+                }
+                ExprKind::Array { items } => out.append(items),
+                ExprKind::Object { members } => {
+                    out.extend(members.iter_mut().map(|m| std::mem::replace(&mut m.value, Expr::leaf())))
+                }
+                ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => {
                     out.push(std::mem::replace(&mut **lhs, Expr::leaf()));
                     out.push(std::mem::replace(&mut **rhs, Expr::leaf()));
                 }

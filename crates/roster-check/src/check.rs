@@ -144,6 +144,12 @@ fn describe(e: &Expr) -> String {
         ExprKind::Regex { .. } => "a regular-expression match".into(),
         ExprKind::Search { .. } => "a keyword search".into(),
         ExprKind::Quantified { .. } => "an array quantifier".into(),
+        ExprKind::Arith { op, .. } => format!("an arithmetic expression (`{}`)", op.keyword()),
+        ExprKind::Negate { .. } => "an arithmetic negation".into(),
+        ExprKind::Has { .. } => "a `has` test".into(),
+        ExprKind::Array { .. } => "a JSON array".into(),
+        ExprKind::Object { .. } => "a JSON object".into(),
+        ExprKind::Literal { value } => literal_type_name(value).into(),
     }
 }
 
@@ -156,6 +162,10 @@ fn literal_type_name(l: &Literal) -> &'static str {
         Literal::String(_) => "a string",
         Literal::Guid(_) => "a GUID",
         Literal::DateTime(_) => "a timestamp",
+        Literal::TimeOfDay(_) => "a time of day",
+        Literal::Duration(_) => "a duration",
+        Literal::Binary(_) => "binary data",
+        Literal::Enum { .. } => "an enum literal",
     }
 }
 
@@ -266,6 +276,15 @@ impl Checker<'_> {
             }
             ExprKind::Regex { .. } => {
                 self.err(e.span, CheckErrorKind::Unsupported { construct: describe(e) });
+                None
+            }
+            ExprKind::Has { .. } => {
+                // `has` tests flags of a flag enum; no schema declares one.
+                self.err(e.span, CheckErrorKind::Unsupported { construct: "`has` (flag enums)".into() });
+                None
+            }
+            ExprKind::Arith { .. } | ExprKind::Negate { .. } | ExprKind::Array { .. } | ExprKind::Object { .. } => {
+                self.err(e.span, CheckErrorKind::NotACondition { found: describe(e) });
                 None
             }
         }
@@ -537,6 +556,7 @@ impl Checker<'_> {
                         self.err(e.span, CheckErrorKind::NotAValue { found: describe(e), hint: None });
                         return None;
                     }
+                    other => return self.unsupported_call(*other, args, e, depth),
                 };
                 let [arg] = args.as_slice() else {
                     self.err(
@@ -565,6 +585,30 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// A call the typed IR cannot express: a clear error naming the function and, when an
+    /// argument is a field, that field and its type.
+    fn unsupported_call(&mut self, func: Func, args: &[Expr], e: &Expr, depth: usize) -> Option<Val> {
+        let field_arg = args.iter().find_map(|a| match &a.kind {
+            ExprKind::Path { path } => Some(path),
+            _ => None,
+        });
+        if let Some(path) = field_arg
+            && let Some(Val::Typed(_, ty)) = self.value(&Expr::path(path.clone()), depth + 1)
+        {
+            self.err(
+                e.span,
+                CheckErrorKind::OperatorNotApplicable {
+                    op: func.name().into(),
+                    operand: format!("field `{path}` of type {}", self.type_desc(ty)),
+                    allowed: "the functions Roster evaluates on every backend (see README: the OData surface)",
+                },
+            );
+        } else if field_arg.is_none() {
+            self.err(e.span, CheckErrorKind::Unsupported { construct: format!("`{}`", func.name()) });
+        }
+        None
     }
 
     fn type_desc(&self, ty: ValueType) -> String {

@@ -77,10 +77,18 @@ pub enum ParseErrorKind {
     WrongArity {
         /// The function.
         func: Func,
-        /// How many arguments it takes.
+        /// How many arguments it takes (at least).
         expected: usize,
+        /// How many it takes at most (`substring` takes 2 or 3).
+        at_most: usize,
         /// How many were given.
         found: usize,
+    },
+    /// `geography'SRID=0;Point(1 2)'`, `X'1a2b'` — a literal with a prefix Roster does not
+    /// read (geospatial literals) or that OData does not have. The span is the prefix.
+    UnsupportedLiteral {
+        /// The prefix as written.
+        prefix: String,
     },
     /// `((((…))))` or `not not not …` deeper than [`Options::max_depth`]. The span is the
     /// token that opened one level too many.
@@ -112,6 +120,16 @@ pub enum LiteralKind {
     DateTime,
     /// `7600415a-8876-5722-9f3c-b0fd1111228` (one digit short).
     Guid,
+    /// `24:00:00`, `12:60`.
+    TimeOfDay,
+    /// `duration'P1Y'` (years are not day-time), `duration'PT'`.
+    Duration,
+    /// `binary'Zh=='` (non-zero unused bits), `binary'a+b'`.
+    Binary,
+    /// `Sales.Pattern'Yellow Green'`.
+    Enum,
+    /// `["a\q"]`: a bad escape in a JSON string.
+    JsonString,
 }
 
 impl LiteralKind {
@@ -120,6 +138,11 @@ impl LiteralKind {
             LiteralKind::Number => "number",
             LiteralKind::DateTime => "date-time",
             LiteralKind::Guid => "GUID",
+            LiteralKind::TimeOfDay => "time of day",
+            LiteralKind::Duration => "duration",
+            LiteralKind::Binary => "binary literal",
+            LiteralKind::Enum => "enum literal",
+            LiteralKind::JsonString => "JSON string",
         }
     }
 }
@@ -138,6 +161,20 @@ pub enum Expected {
     ListSeparator,
     /// `(` after `in`: `userStatus in 'A'`.
     ListOpen,
+    /// A literal in an `in` list of more than one item: `a in (1, b)`.
+    ListLiteral,
+    /// `)` after the first item of an `in` list that is not a literal: `a in (b, c)`.
+    ListEnd,
+    /// `,` or `]` in a JSON array: `[1 2]`.
+    ArraySeparator,
+    /// `,` or `}` in a JSON object: `{"a": 1 "b": 2}`.
+    ObjectSeparator,
+    /// A member name in double quotes in a JSON object: `{a: 1}`.
+    MemberName,
+    /// `:` after a JSON member name or a lambda variable: `{"a" 1}`, `any(x x eq 1)`.
+    Colon,
+    /// A lambda variable: `tags/any(: true)`, `tags/all()`.
+    LambdaVariable,
     /// A field name: `a/` and in `$orderby`, `, createdAt`.
     Field,
     /// In `$orderby`, after a field: `asc`, `desc`, `,` or the end (`createdAt down`).
@@ -168,6 +205,13 @@ impl fmt::Display for Expected {
             Expected::Continuation(Closer::Paren { .. }) => "`and`, `or` or `)`",
             Expected::ListSeparator => "`,` or `)`",
             Expected::ListOpen => "`(` to start the list after `in`",
+            Expected::ListLiteral => "a literal (an `in` list of more than one item holds literals only)",
+            Expected::ListEnd => "`)` (an `in` list of more than one item holds literals only)",
+            Expected::ArraySeparator => "`,` or `]`",
+            Expected::ObjectSeparator => "`,` or `}`",
+            Expected::MemberName => "a member name in double quotes",
+            Expected::Colon => "`:`",
+            Expected::LambdaVariable => "a lambda variable (`any(x: x eq 1)`)",
             Expected::Field => "a field name",
             Expected::SortDirection => "`asc`, `desc`, `,` or end of input",
             Expected::SortSeparator => "`,` or end of input",
@@ -214,9 +258,17 @@ impl fmt::Display for ParseErrorKind {
                 f.write_str("unknown function ")?;
                 write_token(f, name)
             }
-            ParseErrorKind::WrongArity { func, expected, found } => {
-                let plural = if *expected == 1 { "" } else { "s" };
-                write!(f, "`{}` takes {expected} argument{plural}, found {found}", func.name())
+            ParseErrorKind::WrongArity { func, expected, at_most, found } => {
+                let plural = if *at_most == 1 { "" } else { "s" };
+                if at_most == expected {
+                    write!(f, "`{}` takes {expected} argument{plural}, found {found}", func.name())
+                } else {
+                    write!(f, "`{}` takes {expected} to {at_most} arguments, found {found}", func.name())
+                }
+            }
+            ParseErrorKind::UnsupportedLiteral { prefix } => {
+                f.write_str("unsupported literal prefix ")?;
+                write_token(f, prefix)
             }
             ParseErrorKind::NestingTooDeep { max_depth } => write!(
                 f,
@@ -238,6 +290,7 @@ impl Diagnostic for ParseError {
             ParseErrorKind::InvalidLiteral { .. } => "invalid-literal",
             ParseErrorKind::UnknownFunction { .. } => "unknown-function",
             ParseErrorKind::WrongArity { .. } => "wrong-arity",
+            ParseErrorKind::UnsupportedLiteral { .. } => "unsupported-literal",
             ParseErrorKind::NestingTooDeep { .. } => "nesting-too-deep",
             ParseErrorKind::InputTooLong { .. } => "input-too-long",
         }
@@ -264,11 +317,26 @@ impl Diagnostic for ParseError {
                         "write GUIDs as 8-4-4-4-12 hexadecimal digits, like \
                          `7600415a-8876-5722-9f3c-b0fd11112283`"
                     }
+                    LiteralKind::TimeOfDay => "write times of day like `13:20`, `13:20:05` or `13:20:05.125`",
+                    LiteralKind::Duration => "write durations like `duration'P1DT2H30M'` or `duration'-PT0.5S'`",
+                    LiteralKind::Binary => "write binary data in base64url: `binary'AQID'`",
+                    LiteralKind::Enum => "write enum literals like `Namespace.Type'Member'` or `Namespace.Type'A,B'`",
+                    LiteralKind::JsonString => "in JSON strings escape `\"` and `\\` with a backslash",
                 }
                 .into(),
             ),
             ParseErrorKind::UnknownFunction { name, suggestion } => Some(unknown_function_help(name, *suggestion)),
             ParseErrorKind::WrongArity { func, .. } => Some(format!("call it as `{}`", signature(*func))),
+            ParseErrorKind::UnsupportedLiteral { prefix } => {
+                Some(if prefix.eq_ignore_ascii_case("geography") || prefix.eq_ignore_ascii_case("geometry") {
+                    "geospatial literals are not supported: no schema has geospatial fields".into()
+                } else {
+                    format!(
+                        "`{prefix}` is not a literal prefix; OData has `binary'…'`, `duration'…'` and enum \
+                         literals `Namespace.Type'Member'`; quote a string without a prefix: 'text'"
+                    )
+                })
+            }
             ParseErrorKind::NestingTooDeep { .. } => Some("simplify the filter, or raise `Options::max_depth`".into()),
             ParseErrorKind::InputTooLong { .. } => Some("shorten the filter, or raise `Options::max_len`".into()),
         }
@@ -281,7 +349,7 @@ fn unknown_function_help(name: &str, suggestion: Option<Func>) -> String {
     }
     let last = name.rsplit('/').next().unwrap_or(name);
     if last.eq_ignore_ascii_case("any") || last.eq_ignore_ascii_case("all") {
-        return "the lambda operators `any` and `all` are not supported".into();
+        return format!("`{last}` follows a collection: `tags/{last}(t: t eq 'x')`");
     }
     let names: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
     format!("the supported functions are {}", names.join(", "))

@@ -1,30 +1,37 @@
-//! Expressions: `boolCommonExpr` and its precedence levels, loosest first:
+//! Expressions: `boolCommonExpr` / `commonExpr` and OData's operator precedence table,
+//! loosest first:
 //!
 //! ```text
-//! orExpr          andExpr *( "or" andExpr )                          n-ary
-//! andExpr         comparisonExpr *( "and" comparisonExpr )           n-ary
-//! comparisonExpr  notExpr *( comparisonOp notExpr / "in" listExpr )  left-associative
-//! notExpr         "not" notExpr / primaryExpr                        tightest
-//! primaryExpr     parenExpr / primitiveLiteral / methodCallExpr / memberExpr
+//! or                          n-ary
+//! and                         n-ary
+//! eq ne                       left-associative
+//! gt ge lt le                 left-associative
+//! add sub                     left-associative
+//! mul div divby mod           left-associative
+//! not  -  (prefix)            unary
+//! has  in                     left-associative, tightest
+//! primary: literal, member path, call, lambda, (…), […], {…}
 //! ```
 //!
 //! **No recursion.** The rules are run by one loop over an explicit stack of open groups
-//! ([`Group`]: the whole filter, a `parenExpr`, a `listExpr` or a call's arguments), each
-//! holding the `orExpr` being built inside it. So the parser's stack use does not depend on
-//! the input; nesting is bounded by [`Options::max_depth`](crate::Options::max_depth) only to
-//! bound the depth of the tree, which the printer and later stages walk recursively. Each
-//! `(`, `not` and call is one level, and so is each comparison after the first in a chain
-//! (`a eq b eq c` nests to the left).
+//! ([`Group`]: the whole filter, a `parenExpr`, a `listExpr`, a call's arguments, a JSON
+//! array or object, a lambda's predicate). Inside a group, operators are combined by
+//! precedence with an operator stack (shunting-yard): an operator first applies the pending
+//! ones that bind at least as tightly. So the parser's stack use does not depend on the
+//! input; nesting is bounded by [`Options::max_depth`](crate::Options::max_depth) only to
+//! bound the depth of the tree, which later stages walk. Each `(`, `[`, `{`, `not`, `-`,
+//! call and lambda is one level, and so is each binary operation (other than `and`/`or`)
+//! whose operand is itself one, as in the chain `a eq b eq c`.
 //!
 //! **Spans and parentheses.** A node spans its own text. Parentheses belong to the enclosing
 //! construct: the node parsed from `(a eq 1)` spans `a eq 1`, and its parent (an `and`, a
 //! `not`, a comparison) spans the parentheses too. So `(a eq 1)` alone gives a root spanning
 //! `a eq 1`, and every child's span lies within its parent's.
 
-use roster_ast::{CmpOp, Expr, ExprKind, Func, Path, Span};
+use roster_ast::{ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Member, Path, Quantifier, Span};
 
-use crate::error::{Closer, Expected, ParseError};
-use crate::lexical::{Parser, identifier, is_reserved};
+use crate::error::{Closer, Expected, ParseError, ParseErrorKind};
+use crate::lexical::{Parser, identifier, is_ident_continue, is_reserved};
 
 /// A parsed operand: the node, and the span of its text including any parentheses around
 /// it (which parents must cover).
@@ -34,13 +41,65 @@ struct Operand {
     outer: Span,
     /// Written in parentheses: a finished group, not an operand waiting for an operator.
     parenthesised: bool,
+    /// Levels of binary operations nested inside it within its group (see the module doc).
+    levels: usize,
+    /// Whether the node itself is such a binary operation.
+    counted: bool,
 }
 
 impl Operand {
     fn bare(expr: Expr) -> Operand {
         let outer = expr.span;
-        Operand { expr, outer, parenthesised: false }
+        Operand { expr, outer, parenthesised: false, levels: 0, counted: false }
     }
+
+    /// The levels it adds below a parent operation.
+    fn weight(&self) -> usize {
+        self.levels + usize::from(self.counted)
+    }
+}
+
+/// An operator waiting for its right operand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Or,
+    And,
+    Cmp(CmpOp),
+    Arith(ArithOp),
+    Has,
+    /// `in` followed by anything but `(` (a JSON array, a path).
+    In,
+    Not,
+    Neg,
+}
+
+impl Op {
+    /// Binding strength: OData's precedence table, loosest first.
+    fn prec(self) -> u8 {
+        match self {
+            Op::Or => 1,
+            Op::And => 2,
+            Op::Cmp(CmpOp::Eq | CmpOp::Ne) => 3,
+            Op::Cmp(_) => 4,
+            Op::Arith(op) if op.is_multiplicative() => 6,
+            Op::Arith(_) => 5,
+            Op::Not | Op::Neg => 7,
+            Op::Has | Op::In => 8,
+        }
+    }
+
+    fn is_prefix(self) -> bool {
+        matches!(self, Op::Not | Op::Neg)
+    }
+}
+
+/// The precedence of `has` and `in`.
+const PRIMARY: u8 = 8;
+
+#[derive(Debug)]
+struct Pending {
+    op: Op,
+    at: Span,
 }
 
 /// What opened a group, and what it needs to close it.
@@ -54,91 +113,117 @@ enum Opener {
     List { lhs: Operand, items: Vec<Expr> },
     /// The arguments of `methodCallExpr`; separated by `,`, closed by `)`.
     Call { func: Func, name: Span, items: Vec<Expr> },
+    /// A JSON array; items separated by `,`, closed by `]`.
+    Array { open: Span, items: Vec<Expr> },
+    /// A JSON object; the group holds the value of the member `name`.
+    Object { open: Span, members: Vec<Member>, name: String },
+    /// The predicate of a lambda `path/any(var: …)`; closed by `)`.
+    Lambda { quantifier: Quantifier, path: Path, var: String, open: Span },
 }
 
-/// One open group and the `orExpr` being built inside it.
+/// One open group: its operands and pending operators.
 #[derive(Debug)]
 struct Group {
     opener: Opener,
     /// Nesting levels around the group's contents.
     depth: usize,
-    /// Finished `andExpr`s of the `orExpr`.
-    ors: Vec<Operand>,
-    /// Finished `comparisonExpr`s of the current `andExpr`.
-    ands: Vec<Operand>,
-    /// The current `comparisonExpr` so far, and the operator waiting for its right side.
-    chain: Option<Operand>,
-    pending: Option<CmpOp>,
-    /// How many comparisons the current chain has.
-    links: usize,
-    /// `not`s read before the operand being parsed, outermost first.
-    nots: Vec<Span>,
+    operands: Vec<Operand>,
+    ops: Vec<Pending>,
 }
 
 impl Group {
     fn new(opener: Opener, depth: usize) -> Group {
-        Group {
-            opener,
-            depth,
-            ors: Vec::new(),
-            ands: Vec::new(),
-            chain: None,
-            pending: None,
-            links: 0,
-            nots: Vec::new(),
-        }
+        Group { opener, depth, operands: Vec::new(), ops: Vec::new() }
     }
 
-    /// Nesting levels around the operand being parsed (the group's and its `not`s).
+    /// Nesting levels around the operand being parsed (the group's and its prefixes').
     fn operand_depth(&self) -> usize {
-        self.depth + self.nots.len()
+        self.depth + self.ops.iter().filter(|p| p.op.is_prefix()).count()
     }
 
-    /// An operand is complete: wrap it in the `not`s before it (`notExpr`), and make it the
-    /// chain's left side or the right side of the waiting operator (`comparisonExpr`).
-    fn operand(&mut self, mut operand: Operand) {
-        while let Some(kw) = self.nots.pop() {
-            let span = kw.to(operand.outer);
-            let not = ExprKind::Not { operand: Box::new(operand.expr) };
-            operand = Operand::bare(Expr::new(not, span));
+    /// Applies the pending operators that bind at least as tightly as `prec`.
+    fn reduce(&mut self, p: &Parser<'_>, prec: u8) -> Result<(), ParseError> {
+        while let Some(top) = self.ops.last()
+            && top.op.prec() >= prec
+        {
+            let Some(pending) = self.ops.pop() else { break };
+            self.apply(p, pending)?;
         }
-        self.chain = Some(match (self.chain.take(), self.pending.take()) {
-            (Some(lhs), Some(op)) => {
-                let span = lhs.outer.to(operand.outer);
-                let (lhs, rhs) = (Box::new(lhs.expr), Box::new(operand.expr));
-                Operand::bare(Expr::new(ExprKind::Compare { op, lhs, rhs }, span))
+        Ok(())
+    }
+
+    fn pop(&mut self, p: &Parser<'_>) -> Result<Operand, ParseError> {
+        // The loop pushes an operand after every operator, so this never fails; should it,
+        // it is a syntax error rather than a panic.
+        self.operands.pop().ok_or_else(|| p.expected(Expected::Value))
+    }
+
+    fn apply(&mut self, p: &Parser<'_>, Pending { op, at }: Pending) -> Result<(), ParseError> {
+        let rhs = self.pop(p)?;
+        if op.is_prefix() {
+            let span = at.to(rhs.outer);
+            let operand = Box::new(rhs.expr);
+            let kind = if op == Op::Not { ExprKind::Not { operand } } else { ExprKind::Negate { operand } };
+            let levels = rhs.levels + usize::from(rhs.counted);
+            self.operands.push(Operand { levels, ..Operand::bare(Expr::new(kind, span)) });
+            return Ok(());
+        }
+        let lhs = self.pop(p)?;
+        let span = lhs.outer.to(rhs.outer);
+        if let Op::And | Op::Or = op {
+            let is_and = op == Op::And;
+            let levels = lhs.weight().max(rhs.weight());
+            // A chain `a and b and c` is one n-ary node; `(a and b) and c` stays nested.
+            let extend = !lhs.parenthesised
+                && matches!((&lhs.expr.kind, is_and), (ExprKind::And { .. }, true) | (ExprKind::Or { .. }, false));
+            let mut node = if extend {
+                lhs.expr
+            } else {
+                let operands = vec![lhs.expr];
+                Expr::new(if is_and { ExprKind::And { operands } } else { ExprKind::Or { operands } }, span)
+            };
+            if let ExprKind::And { operands } | ExprKind::Or { operands } = &mut node.kind {
+                operands.push(rhs.expr);
             }
-            _ => operand,
-        });
+            node.span = span;
+            self.operands.push(Operand { levels, ..Operand::bare(node) });
+            return Ok(());
+        }
+        let levels = lhs.weight().max(rhs.weight());
+        if levels > 0 {
+            p.enter(self.depth + levels - 1, at)?;
+        }
+        let (l, r) = (Box::new(lhs.expr), Box::new(rhs.expr));
+        let kind = match op {
+            Op::Cmp(op) => ExprKind::Compare { op, lhs: l, rhs: r },
+            Op::Arith(op) => ExprKind::Arith { op, lhs: l, rhs: r },
+            Op::Has => ExprKind::Has { lhs: l, rhs: r },
+            _ => ExprKind::In { lhs: l, list: vec![*r] },
+        };
+        self.operands.push(Operand { levels, counted: true, ..Operand::bare(Expr::new(kind, span)) });
+        Ok(())
     }
 
-    /// `and` or the end of the group ends the `comparisonExpr`.
-    fn end_comparison(&mut self) {
-        self.ands.extend(self.chain.take());
-        self.links = 0;
+    /// The group's value once everything is applied; `None` if it is empty (which the loop
+    /// never lets happen: every group gets an operand before it can end).
+    fn finish(&mut self, p: &Parser<'_>) -> Result<Operand, ParseError> {
+        self.reduce(p, 0)?;
+        let value = self.pop(p)?;
+        if !self.operands.is_empty() {
+            return Err(p.expected(Expected::Value));
+        }
+        Ok(value)
     }
 
-    /// `or` or the end of the group ends the `andExpr`: one n-ary node for a whole chain.
-    fn end_and(&mut self) {
-        let ands = std::mem::take(&mut self.ands);
-        self.ors.extend(junction(ands, |operands| ExprKind::And { operands }));
-    }
-
-    /// The end of the group ends the `orExpr`; `None` if it is empty (which the loop never
-    /// lets happen: every group gets an operand before it can end).
-    fn finish(&mut self) -> Option<Operand> {
-        self.end_comparison();
-        self.end_and();
-        junction(std::mem::take(&mut self.ors), |operands| ExprKind::Or { operands })
-    }
-
-    /// Whether an operator is the likeliest thing missing after the chain: it is a lone
-    /// operand (`username`), not a comparison, a parenthesised group or a condition.
+    /// Whether an operator is the likeliest thing missing after the last operand: it is a
+    /// lone operand (`username`), not a comparison, a parenthesised group or a condition,
+    /// and starts a term (nothing or `and`/`or` before it).
     fn wants_operator(&self) -> bool {
-        match &self.chain {
-            Some(o) if self.links == 0 && !o.parenthesised => match &o.expr.kind {
-                ExprKind::Not { .. } => false,
-                ExprKind::Call { func, .. } => !matches!(func, Func::Contains | Func::StartsWith | Func::EndsWith),
+        let starts_term = matches!(self.ops.last(), None | Some(Pending { op: Op::And | Op::Or, .. }));
+        match self.operands.last() {
+            Some(o) if starts_term && !o.parenthesised && !o.counted => match &o.expr.kind {
+                ExprKind::Not { .. } | ExprKind::Quantified { .. } => false,
+                ExprKind::Call { func, .. } => !func.is_boolean(),
                 _ => true,
             },
             _ => false,
@@ -146,52 +231,80 @@ impl Group {
     }
 }
 
-/// `and`/`or` over the operands: the operand itself if there is one, an n-ary node spanning
-/// them all if there are more, `None` if there are none.
-fn junction(operands: Vec<Operand>, kind: impl FnOnce(Vec<Expr>) -> ExprKind) -> Option<Operand> {
-    let first = operands.first()?.outer;
-    if operands.len() == 1 {
-        return operands.into_iter().next();
-    }
-    let span = operands.iter().fold(first, |span, o| span.to(o.outer));
-    let kind = kind(operands.into_iter().map(|o| o.expr).collect());
-    Some(Operand::bare(Expr::new(kind, span)))
-}
-
-/// What starts an operand (`notExpr` / `primaryExpr`).
+/// What starts an operand (`notExpr` / `negateExpr` / `primaryExpr`).
 enum Start {
-    /// `not`.
-    Not(Span),
+    /// `not` or `-`.
+    Prefix(Op, Span),
     /// `(` of a `parenExpr`.
     Paren(Span),
+    /// `[` of a JSON array.
+    Array(Span),
+    /// `{` of a JSON object.
+    Object(Span),
     /// A function name and `(`.
     Call(Func, Path),
+    /// `path/any(` or `path/all(`; the span is the `(`.
+    Lambda(Quantifier, Path, Span),
     /// A literal or a member path: a whole operand.
     Leaf(Expr),
 }
 
-/// The comparison operators, as keywords.
-const COMPARISON_OPS: [(&str, CmpOp); 6] =
-    [("eq", CmpOp::Eq), ("ne", CmpOp::Ne), ("gt", CmpOp::Gt), ("ge", CmpOp::Ge), ("lt", CmpOp::Lt), ("le", CmpOp::Le)];
+/// The binary operators, as keywords.
+const BINARY_OPS: [(&str, Op); 14] = [
+    ("eq", Op::Cmp(CmpOp::Eq)),
+    ("ne", Op::Cmp(CmpOp::Ne)),
+    ("gt", Op::Cmp(CmpOp::Gt)),
+    ("ge", Op::Cmp(CmpOp::Ge)),
+    ("lt", Op::Cmp(CmpOp::Lt)),
+    ("le", Op::Cmp(CmpOp::Le)),
+    ("add", Op::Arith(ArithOp::Add)),
+    ("sub", Op::Arith(ArithOp::Sub)),
+    ("mul", Op::Arith(ArithOp::Mul)),
+    ("div", Op::Arith(ArithOp::Div)),
+    ("divby", Op::Arith(ArithOp::DivBy)),
+    ("mod", Op::Arith(ArithOp::Mod)),
+    ("has", Op::Has),
+    ("and", Op::And),
+];
 
 impl Parser<'_> {
     /// `boolCommonExpr`: the whole filter, with white space around it allowed.
     pub(crate) fn bool_common_expr(&mut self) -> Result<Expr, ParseError> {
         let mut groups = vec![Group::new(Opener::Top, 0)];
         loop {
-            // notExpr / primaryExpr: `not`s and `(`s until a whole operand.
+            // Prefixes and openers until a whole operand.
             let operand = loop {
                 self.skip_ws();
                 let group = self.top(&mut groups)?;
                 let depth = group.operand_depth();
-                match self.primary_expr()? {
-                    Start::Not(kw) => {
-                        self.enter(depth, kw)?;
-                        group.nots.push(kw);
+                let json = matches!(group.opener, Opener::Array { .. } | Opener::Object { .. });
+                match self.primary_expr(json)? {
+                    Start::Prefix(op, at) => {
+                        self.enter(depth, at)?;
+                        group.ops.push(Pending { op, at });
                     }
                     Start::Paren(open) => {
                         let depth = self.enter(depth, open)?;
                         groups.push(Group::new(Opener::Paren { open }, depth));
+                    }
+                    Start::Array(open) => {
+                        let depth = self.enter(depth, open)?;
+                        self.skip_ws();
+                        match self.eat(']') {
+                            Some(close) => {
+                                break Operand::bare(Expr::new(ExprKind::Array { items: Vec::new() }, open.to(close)));
+                            }
+                            None => groups.push(Group::new(Opener::Array { open, items: Vec::new() }, depth)),
+                        }
+                    }
+                    Start::Object(open) => {
+                        let depth = self.enter(depth, open)?;
+                        self.skip_ws();
+                        if let Some(close) = self.eat('}') {
+                            break Operand::bare(Expr::new(ExprKind::Object { members: Vec::new() }, open.to(close)));
+                        }
+                        let name = self.member_name()?;
+                        groups.push(Group::new(Opener::Object { open, members: Vec::new(), name }, depth));
                     }
                     Start::Call(func, name) => {
                         let depth = self.enter(depth, name.span)?;
@@ -202,11 +315,33 @@ impl Parser<'_> {
                                 .push(Group::new(Opener::Call { func, name: name.span, items: Vec::new() }, depth)),
                         }
                     }
+                    Start::Lambda(quantifier, path, open) => {
+                        let depth = self.enter(depth, open)?;
+                        self.skip_ws();
+                        if quantifier == Quantifier::Any
+                            && let Some(close) = self.eat(')')
+                        {
+                            // `any()`: the collection is not empty.
+                            let predicate = Box::new(Expr::literal(Literal::Bool(true), open.to(close)));
+                            let span = path.span.to(close);
+                            let kind = ExprKind::Quantified { quantifier, path, var: String::new(), predicate };
+                            break Operand::bare(Expr::new(kind, span));
+                        }
+                        let var = match self.lex(identifier) {
+                            Some((name, _)) if !is_reserved(name) => name.to_string(),
+                            _ => return Err(self.expected(Expected::LambdaVariable)),
+                        };
+                        self.skip_ws();
+                        if self.eat(':').is_none() {
+                            return Err(self.expected(Expected::Colon));
+                        }
+                        groups.push(Group::new(Opener::Lambda { quantifier, path, var, open }, depth));
+                    }
                     Start::Leaf(e) => break Operand::bare(e),
                 }
             };
-            self.top(&mut groups)?.operand(operand);
-            // What follows an operand: an operator, `and`, `or`, or the end of a group.
+            self.top(&mut groups)?.operands.push(operand);
+            // What follows an operand: an operator, or the end of a group.
             if let Some(filter) = self.after_operand(&mut groups)? {
                 return Ok(filter);
             }
@@ -226,33 +361,30 @@ impl Parser<'_> {
         loop {
             self.skip_ws();
             let group = self.top(groups)?;
-            // comparisonExpr: another link of the chain.
-            if let Some((op, kw)) = self.comparison_op() {
-                self.chain_link(group, kw)?;
-                group.pending = Some(op);
+            if let Some((op, at)) = self.binary_op() {
+                group.reduce(self, op.prec())?;
+                group.ops.push(Pending { op, at });
                 return Ok(None);
             }
-            if let Some(kw) = self.keyword("in") {
-                self.chain_link(group, kw)?;
+            if let Some(at) = self.keyword("in") {
+                group.reduce(self, PRIMARY)?;
                 self.skip_ws();
                 let Some(open) = self.eat('(') else {
-                    return Err(self.expected(Expected::ListOpen));
+                    // `in` a JSON array or another collection-valued operand.
+                    group.ops.push(Pending { op: Op::In, at });
+                    return Ok(None);
                 };
-                let depth = self.enter(group.depth, open)?;
-                let Some(lhs) = group.chain.take() else {
-                    return Err(self.expected(Expected::Value));
-                };
+                let depth = self.enter(group.operand_depth(), open)?;
+                let lhs = group.pop(self)?;
+                self.skip_ws();
+                if let Some(close) = self.eat(')') {
+                    let span = lhs.outer.to(close);
+                    let levels = lhs.weight();
+                    let kind = ExprKind::In { lhs: Box::new(lhs.expr), list: Vec::new() };
+                    group.operands.push(Operand { levels, counted: true, ..Operand::bare(Expr::new(kind, span)) });
+                    continue;
+                }
                 groups.push(Group::new(Opener::List { lhs, items: Vec::new() }, depth));
-                return Ok(None);
-            }
-            // andExpr, orExpr: another operand of the chain.
-            if self.keyword("and").is_some() {
-                group.end_comparison();
-                return Ok(None);
-            }
-            if self.keyword("or").is_some() {
-                group.end_comparison();
-                group.end_and();
                 return Ok(None);
             }
             // Otherwise the group must end here.
@@ -260,10 +392,8 @@ impl Parser<'_> {
             let Some(mut group) = groups.pop() else {
                 return Err(self.expected(Expected::Value));
             };
-            let Some(value) = group.finish() else {
-                return Err(self.expected(Expected::Value));
-            };
-            match group.opener {
+            let value = group.finish(self)?;
+            let operand = match group.opener {
                 Opener::Top => {
                     if self.at_end() {
                         return Ok(Some(value.expr));
@@ -275,109 +405,241 @@ impl Parser<'_> {
                         let closer = Closer::Paren { open: open.start };
                         return Err(self.continuation_error(closer, wants_operator));
                     };
-                    let outer = open.to(close);
-                    let operand = Operand { expr: value.expr, outer, parenthesised: true };
-                    self.top(groups)?.operand(operand);
+                    Operand { outer: open.to(close), parenthesised: true, ..Operand::bare(value.expr) }
                 }
                 Opener::List { lhs, mut items } => {
+                    // listExpr holds primitive literals; `(x)` alone is a parenExpr.
+                    let literal = matches!(value.expr.kind, ExprKind::Literal { .. });
+                    if !literal && !items.is_empty() {
+                        let found = self.text[value.outer.range()].to_string();
+                        let kind = ParseErrorKind::Syntax { expected: Expected::ListLiteral, found: Some(found) };
+                        return Err(ParseError::new(kind, value.outer));
+                    }
                     items.push(value.expr);
-                    if self.eat(',').is_some() {
-                        let depth = group.depth;
-                        groups.push(Group::new(Opener::List { lhs, items }, depth));
+                    if self.peek() == Some(',') {
+                        if !literal {
+                            return Err(self.expected(Expected::ListEnd));
+                        }
+                        let _ = self.eat(',');
+                        groups.push(Group::new(Opener::List { lhs, items }, group.depth));
                         return Ok(None);
                     }
                     let Some(close) = self.eat(')') else {
                         return Err(self.expected(Expected::ListSeparator));
                     };
                     let span = lhs.outer.to(close);
-                    let in_list = ExprKind::In { lhs: Box::new(lhs.expr), list: items };
-                    // `in` was counted as a link of the parent's chain when it was read.
-                    self.top(groups)?.chain = Some(Operand::bare(Expr::new(in_list, span)));
+                    let levels = lhs.weight();
+                    let parent = self.top(groups)?;
+                    if levels > 0 {
+                        self.enter(parent.depth + levels - 1, span)?;
+                    }
+                    let kind = ExprKind::In { lhs: Box::new(lhs.expr), list: items };
+                    Operand { levels, counted: true, ..Operand::bare(Expr::new(kind, span)) }
                 }
                 Opener::Call { func, name, mut items } => {
                     items.push(value.expr);
                     if self.eat(',').is_some() {
-                        let depth = group.depth;
-                        groups.push(Group::new(Opener::Call { func, name, items }, depth));
+                        groups.push(Group::new(Opener::Call { func, name, items }, group.depth));
                         return Ok(None);
                     }
                     let Some(close) = self.eat(')') else {
                         return Err(self.expected(Expected::ListSeparator));
                     };
-                    let call = self.call(func, name, items, close)?;
-                    self.top(groups)?.operand(call);
+                    self.call(func, name, items, close)?
                 }
-            }
+                Opener::Array { open, mut items } => {
+                    items.push(value.expr);
+                    if self.eat(',').is_some() {
+                        groups.push(Group::new(Opener::Array { open, items }, group.depth));
+                        return Ok(None);
+                    }
+                    let Some(close) = self.eat(']') else {
+                        return Err(self.expected(Expected::ArraySeparator));
+                    };
+                    Operand::bare(Expr::new(ExprKind::Array { items }, open.to(close)))
+                }
+                Opener::Object { open, mut members, name } => {
+                    members.push(Member { name, value: value.expr });
+                    if self.eat(',').is_some() {
+                        self.skip_ws();
+                        let name = self.member_name()?;
+                        groups.push(Group::new(Opener::Object { open, members, name }, group.depth));
+                        return Ok(None);
+                    }
+                    let Some(close) = self.eat('}') else {
+                        return Err(self.expected(Expected::ObjectSeparator));
+                    };
+                    Operand::bare(Expr::new(ExprKind::Object { members }, open.to(close)))
+                }
+                Opener::Lambda { quantifier, path, var, open } => {
+                    let Some(close) = self.eat(')') else {
+                        return Err(self.continuation_error(Closer::Paren { open: open.start }, wants_operator));
+                    };
+                    let span = path.span.to(close);
+                    let predicate = Box::new(value.expr);
+                    Operand::bare(Expr::new(ExprKind::Quantified { quantifier, path, var, predicate }, span))
+                }
+            };
+            self.top(groups)?.operands.push(operand);
         }
     }
 
-    /// `notExpr` / `primaryExpr`: what starts the next operand. A leaf (literal or path) is
-    /// read whole; `not`, `(` and a function name are reported so the loop can open them.
-    fn primary_expr(&mut self) -> Result<Start, ParseError> {
+    /// `notExpr` / `negateExpr` / `primaryExpr`: what starts the next operand. A leaf
+    /// (literal or path) is read whole; prefixes and openers are reported so the loop can
+    /// open them. `json`: inside a JSON array or object, where `"strings"` are values.
+    fn primary_expr(&mut self, json: bool) -> Result<Start, ParseError> {
         if let Some(kw) = self.keyword("not") {
-            return Ok(Start::Not(kw));
+            return Ok(Start::Prefix(Op::Not, kw));
         }
         if let Some(open) = self.eat('(') {
             return Ok(Start::Paren(open));
         }
+        if let Some(open) = self.eat('[') {
+            return Ok(Start::Array(open));
+        }
+        if let Some(open) = self.eat('{') {
+            return Ok(Start::Object(open));
+        }
+        if json && self.peek() == Some('"') {
+            let (s, span) = self.json_string()?;
+            return Ok(Start::Leaf(Expr::literal(Literal::String(s), span)));
+        }
         if let Some(literal) = self.primitive_literal()? {
             return Ok(Start::Leaf(literal));
         }
+        if let Some(minus) = self.eat('-') {
+            return Ok(Start::Prefix(Op::Neg, minus));
+        }
         let start = self.pos;
         let path = self.member_expr(Expected::Value)?;
-        if self.peek() == Some('(') {
-            let func = self.function_name(&path)?;
-            let _ = self.eat('(');
-            return Ok(Start::Call(func, path));
+        if let Some((quantifier, open)) = self.lambda_start() {
+            return Ok(Start::Lambda(quantifier, path, open));
         }
-        if self.peek() == Some('-')
-            && let Some(err) = self.malformed_guid(start)
-        {
-            return Err(err);
+        match self.peek() {
+            Some('(') => {
+                let func = self.function_name(&path)?;
+                let _ = self.eat('(');
+                return Ok(Start::Call(func, path));
+            }
+            Some('\'') => return self.prefixed_literal(&path).map(Start::Leaf),
+            Some('-') => {
+                if let Some(err) = self.malformed_guid(start) {
+                    return Err(err);
+                }
+            }
+            _ => {}
         }
         Ok(Start::Leaf(Expr::path(path)))
     }
 
-    /// `comparisonOp = "eq" / "ne" / "gt" / "ge" / "lt" / "le"`, case-insensitive.
-    fn comparison_op(&mut self) -> Option<(CmpOp, Span)> {
+    /// `/any(` or `/all(` after a path (case-insensitive): consumes it and returns the
+    /// quantifier and the span of `(`.
+    fn lambda_start(&mut self) -> Option<(Quantifier, Span)> {
+        let rest = self.rest().strip_prefix('/')?;
+        let word = rest.get(..3)?;
+        let quantifier = if word.eq_ignore_ascii_case("any") {
+            Quantifier::Any
+        } else if word.eq_ignore_ascii_case("all") {
+            Quantifier::All
+        } else {
+            return None;
+        };
+        if !rest[3..].starts_with('(') {
+            return None;
+        }
+        self.pos += 4;
+        let open = self.advance(1);
+        Some((quantifier, open))
+    }
+
+    /// A binary operator keyword (other than `in`), case-insensitive.
+    fn binary_op(&mut self) -> Option<(Op, Span)> {
         let word = self.word()?;
-        let &(_, op) = COMPARISON_OPS.iter().find(|(kw, _)| kw.eq_ignore_ascii_case(word))?;
+        if word.eq_ignore_ascii_case("or") {
+            return Some((Op::Or, self.advance(word.len())));
+        }
+        let &(_, op) = BINARY_OPS.iter().find(|(kw, _)| kw.eq_ignore_ascii_case(word))?;
         Some((op, self.advance(word.len())))
     }
 
-    /// Another comparison in the group's chain; each after the first nests the tree one
-    /// level deeper.
-    fn chain_link(&self, group: &mut Group, at: Span) -> Result<(), ParseError> {
-        if group.links > 0 {
-            self.enter(group.depth + group.links - 1, at)?;
-        }
-        group.links += 1;
-        Ok(())
-    }
-
-    /// `memberExpr = identifier *( "/" identifier )`; the first identifier is not a reserved
-    /// word (`and`, `eq`, `null`, …). `expected` words the error when no identifier comes.
+    /// `memberExpr`: segments separated by `/`. The first is `$it`, `$this` or `$root`, or
+    /// a name that is not a reserved word (`and`, `eq`, `null`, …); later ones are names or
+    /// `$count`. A name may be namespace-qualified (`Model.Customer`). The path stops before
+    /// `/any(` and `/all(`. `expected` words the error when no name comes.
     pub(crate) fn member_expr(&mut self, expected: Expected) -> Result<Path, ParseError> {
         let start = self.pos;
-        let first = match self.lex(identifier) {
-            Some((name, _)) if !is_reserved(name) => name,
+        let first = match self.variable().or_else(|| self.qualified_name()) {
+            Some(name) if !is_reserved(&name) => name,
             _ => {
                 self.pos = start;
                 return Err(self.expected(expected));
             }
         };
-        let mut segments = vec![first.to_string()];
-        while self.eat('/').is_some() {
-            match self.lex(identifier) {
-                Some((name, _)) => segments.push(name.to_string()),
+        let mut segments = vec![first];
+        loop {
+            let before = self.pos;
+            if self.lambda_start().is_some() {
+                self.pos = before;
+                break;
+            }
+            if self.eat('/').is_none() {
+                break;
+            }
+            let segment = if self.rest().starts_with("$count") && !self.rest()[6..].starts_with(is_ident_continue) {
+                self.pos += 6;
+                Some("$count".to_string())
+            } else {
+                self.qualified_name()
+            };
+            match segment {
+                Some(name) => segments.push(name),
                 None => return Err(self.expected(Expected::Field)),
             }
         }
         Ok(Path { segments, span: self.span(start, self.pos) })
     }
 
+    /// `implicitVariableExpr` (`$it`, `$this`) or `$root`, case-sensitive.
+    fn variable(&mut self) -> Option<String> {
+        let rest = self.rest();
+        ["$it", "$this", "$root"].into_iter().find_map(|v| {
+            (rest.starts_with(v) && !rest[v.len()..].starts_with(is_ident_continue)).then(|| {
+                self.pos += v.len();
+                v.to_string()
+            })
+        })
+    }
+
+    /// An identifier, or a namespace-qualified one (`Model.Customer`, `geo.distance`).
+    fn qualified_name(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.lex(identifier)?;
+        while self.rest().starts_with('.') {
+            let before = self.pos;
+            self.pos += 1;
+            if self.lex(identifier).is_none() {
+                self.pos = before;
+                break;
+            }
+        }
+        Some(self.text[start..self.pos].to_string())
+    }
+
+    /// A JSON object member's name and the `:` after it.
+    fn member_name(&mut self) -> Result<String, ParseError> {
+        if self.peek() != Some('"') {
+            return Err(self.expected(Expected::MemberName));
+        }
+        let (name, _) = self.json_string()?;
+        self.skip_ws();
+        if self.eat(':').is_none() {
+            return Err(self.expected(Expected::Colon));
+        }
+        Ok(name)
+    }
+
     /// The error when a group (the whole filter or a parenthesised one) should end or
-    /// continue with `and`/`or`, but something else follows. After a lone operand
+    /// continue with an operator, but something else follows. After a lone operand
     /// (`username equals 'x'`) an operator is what was most likely meant.
     fn continuation_error(&self, closer: Closer, wants_operator: bool) -> ParseError {
         let ends_group = matches!(self.peek(), None | Some(')' | ','));

@@ -34,9 +34,10 @@ impl Parser<'_> {
         close: Span,
     ) -> Result<Expr, ParseError> {
         let span = name.to(close);
-        if args.len() != func.arity() {
+        let (min, max) = func.arity();
+        if args.len() < min || args.len() > max {
             return Err(ParseError::new(
-                ParseErrorKind::WrongArity { func, expected: func.arity(), found: args.len() },
+                ParseErrorKind::WrongArity { func, expected: min, at_most: max, found: args.len() },
                 span,
             ));
         }
@@ -54,6 +55,34 @@ pub(crate) fn signature(func: Func) -> &'static str {
         Func::ToUpper => "toupper(text)",
         Func::Length => "length(text)",
         Func::Trim => "trim(text)",
+        Func::Concat => "concat(text, text)",
+        Func::IndexOf => "indexof(text, substring)",
+        Func::Substring => "substring(text, start) or substring(text, start, length)",
+        Func::MatchesPattern => "matchesPattern(text, 'pattern')",
+        Func::HasSubset => "hassubset(collection, collection)",
+        Func::HasSubsequence => "hassubsequence(collection, collection)",
+        Func::Year => "year(timestamp)",
+        Func::Month => "month(timestamp)",
+        Func::Day => "day(timestamp)",
+        Func::Hour => "hour(timestamp)",
+        Func::Minute => "minute(timestamp)",
+        Func::Second => "second(timestamp)",
+        Func::FractionalSeconds => "fractionalseconds(timestamp)",
+        Func::TotalSeconds => "totalseconds(duration)",
+        Func::Date => "date(timestamp)",
+        Func::Time => "time(timestamp)",
+        Func::TotalOffsetMinutes => "totaloffsetminutes(timestamp)",
+        Func::Now => "now()",
+        Func::MinDateTime => "mindatetime()",
+        Func::MaxDateTime => "maxdatetime()",
+        Func::Round => "round(number)",
+        Func::Floor => "floor(number)",
+        Func::Ceiling => "ceiling(number)",
+        Func::Cast => "cast(Type) or cast(value, Type)",
+        Func::IsOf => "isof(Type) or isof(value, Type)",
+        Func::GeoDistance => "geo.distance(point, point)",
+        Func::GeoLength => "geo.length(line)",
+        Func::GeoIntersects => "geo.intersects(point, polygon)",
     }
 }
 
@@ -115,7 +144,8 @@ mod tests {
     fn suggestions_only_when_close() {
         let funcs = || Func::ALL.iter().map(|f| f.name());
         assert_eq!(closest("containz", funcs()), Some("contains"));
-        assert_eq!(closest("substringof", funcs()), None);
+        assert_eq!(closest("substringof", funcs()), Some("substring"));
+        assert_eq!(closest("frobnicate", funcs()), None);
         assert_eq!(closest("adn", ["and", "or"]), Some("and"));
         assert_eq!(closest("id", ["and", "or"]), None);
         assert_eq!(closest("and", ["and", "or"]), None);

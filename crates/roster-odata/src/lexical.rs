@@ -156,6 +156,12 @@ impl<'a> Parser<'a> {
         next.eq_ignore_ascii_case(word).then(|| self.advance(next.len()))
     }
 
+    /// The span of the one character at byte `at` (empty at the end of the text).
+    pub(crate) fn one_char(&self, at: usize) -> Span {
+        let len = self.text.get(at..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+        self.span(at, at + len)
+    }
+
     /// Consumes `len` bytes and returns their span.
     pub(crate) fn advance(&mut self, len: usize) -> Span {
         let start = self.pos;

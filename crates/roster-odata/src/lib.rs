@@ -1,21 +1,29 @@
-//! The OData `$filter` and `$orderby` front end of Roster: a subset of OData 4.01, parsed
-//! with [nom] into the dialect-neutral [`roster_ast`] tree, with a span on every node.
+//! The OData `$filter` and `$orderby` front end of Roster: the expression language of OData
+//! 4.01, parsed with [nom] into the dialect-neutral [`roster_ast`] tree, with a span on
+//! every node.
 //!
 //! The grammar is `grammar/odata-filter.abnf` at the root of the workspace; each rule there
 //! is one parser function here, named after it. In short:
 //!
-//! - comparisons `eq ne gt ge lt le`, `in (v1, v2, …)`, `and`, `or`, `not`, parentheses, and
-//!   the functions `contains startswith endswith tolower toupper length trim`;
-//! - precedence, tightest first: `not` > comparisons and `in` (left-associative) > `and` >
-//!   `or`. So `not a eq b` is `(not a) eq b`, as in the OData specification; the checker
-//!   reports it. A chain `a and b and c` is one n-ary [`ExprKind::And`] node;
-//!   `(a and b) and c` stays nested;
+//! - comparisons `eq ne gt ge lt le`, `in (v1, v2, …)` / `in [..]`, `has`, `and`, `or`,
+//!   `not`, arithmetic `add sub mul div divby mod` and unary `-`, parentheses, lambdas
+//!   `path/any(x: …)` / `path/all(x: …)`, JSON arrays and objects, and every function of
+//!   OData 4.01 (`contains`, `concat`, `substring`, `year`, `round`, `cast`, … see
+//!   [`roster_ast::Func`]); which of them a schema can run is the checker's business;
+//! - precedence, OData's table, tightest first: `has`/`in`, `not`/`-`, `mul div divby mod`,
+//!   `add sub`, `gt ge lt le`, `eq ne`, `and`, `or`. So `not a eq b` is
+//!   `(not a) eq b`, as in the OData specification; the checker reports it. A chain
+//!   `a and b and c` is one n-ary [`ExprKind::And`] node; `(a and b) and c` stays nested;
 //! - keywords, function names and `null`/`true`/`false` are case-insensitive (OData 4.01);
 //! - literals: `null`, `true`, `false`, integers (`i64`; larger ones become floats),
-//!   decimals (`1.5`, `-2.5e-3`; finite), strings in single quotes (`'O''Brien'`), GUIDs
-//!   (`7600415a-8876-5722-9f3c-b0fd11112283`) and date-times (`2020-09-21T14:19:09.769747Z`,
-//!   `2021-05-06T10:50:35+05:30`, `2020-09-21`) without quotes;
-//! - member paths `a/b/c`.
+//!   decimals (`1.5`, `-2.5e-3`), `NaN`, `INF`, `-INF`, strings in single quotes
+//!   (`'O''Brien'`), GUIDs (`7600415a-8876-5722-9f3c-b0fd11112283`), date-times
+//!   (`2020-09-21T14:19:09.769747Z`, `2021-05-06T10:50:35+05:30`, `2020-09-21`), times of
+//!   day (`13:20:05.5`), `duration'P1DT2H'`, `binary'AQID'` and enum literals
+//!   (`Sales.Pattern'Yellow'`);
+//! - member paths `a/b/c`, namespace-qualified segments, `$it`, `$this`, `$root`, `$count`;
+//! - [`parse_filter_url`] and [`parse_query_options`] decode `%27`-style percent-encoding
+//!   first, with spans into the encoded text.
 //!
 //! Parsing is bounded: a text longer than [`Options::max_len`] is rejected before parsing,
 //! and nesting deeper than [`Options::max_depth`] is an error, never a stack overflow. The
@@ -75,7 +83,9 @@ mod options;
 mod orderby;
 
 pub use error::{Closer, Expected, LiteralKind, ParseError, ParseErrorKind};
-pub use options::{OptionsError, QueryOptions, parse_query_options, parse_query_options_with};
+pub use options::{
+    OptionsError, QueryOptions, parse_filter_url, parse_filter_url_with, parse_query_options, parse_query_options_with,
+};
 use roster_ast::{Expr, SortKey};
 
 use crate::lexical::Parser;

@@ -1,8 +1,12 @@
-//! `primitiveLiteral`: `null`, `true`, `false`, numbers, strings, GUIDs and date-times.
+//! `primitiveLiteral`: `null`, `true`, `false`, numbers (and `NaN`, `INF`, `-INF`), strings,
+//! GUIDs, date-times, times of day; and the literals written with a prefix before a quoted
+//! body (`binary'…'`, `duration'…'`, enum literals `Ns.Type'Member'`), read once the prefix
+//! has been read as a name; and JSON strings (`"…"`) inside JSON arrays and objects.
 //!
 //! Which literal comes next is decided from its first characters, most specific first: a
 //! GUID (which may start with a letter, `abcdef01-…`, or a digit), a date-time (four digits
-//! and `-`), a number, then the keyword literals. Grammar: `grammar/odata-filter.abnf`.
+//! and `-`), a time of day (two digits and `:`), a number, then the keyword literals.
+//! Grammar: `grammar/odata-filter.abnf`.
 
 use nom::branch::alt;
 use nom::bytes::complete::{is_not, tag, take_while_m_n};
@@ -11,7 +15,7 @@ use nom::combinator::{not, opt, peek, recognize, value};
 use nom::multi::fold_many0;
 use nom::{IResult, Parser as _};
 use roster_ast::time::Timestamp;
-use roster_ast::{Expr, Literal, parse_guid};
+use roster_ast::{Duration, Expr, Literal, PICOS_PER_SEC, Path, TimeOfDay, parse_guid};
 
 use crate::error::{LiteralKind, ParseError, ParseErrorKind};
 use crate::lexical::{Parser, is_word_char};
@@ -59,6 +63,194 @@ fn string_literal(input: &str) -> IResult<&str, String> {
     Ok((input, body))
 }
 
+/// The start of `timeOfDayValue`: two digits and `:`.
+fn time_start(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    b.len() >= 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b':'
+}
+
+/// Reads two digits at `at` no greater than `max`; the error offset is the first digit that
+/// cannot start or continue such a number.
+fn two_digits(b: &[u8], at: usize, max: u8, what: &'static str) -> Result<u8, (usize, &'static str)> {
+    let d = |i: usize| b.get(i).filter(|c| c.is_ascii_digit()).map(|c| c - b'0');
+    let Some(hi) = d(at) else { return Err((at, what)) };
+    if hi > max / 10 {
+        return Err((at, what));
+    }
+    let Some(lo) = d(at + 1) else { return Err((at + 1, what)) };
+    if hi * 10 + lo > max {
+        return Err((at + 1, what));
+    }
+    Ok(hi * 10 + lo)
+}
+
+/// Up to 12 fraction digits at `at` (after a `.`), as picoseconds; returns the end offset.
+fn fraction(b: &[u8], at: usize) -> Result<(u64, usize), (usize, &'static str)> {
+    let n = b[at..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 {
+        return Err((at, "digits after `.`"));
+    }
+    if n > 12 {
+        return Err((at + 12, "at most 12 fraction digits"));
+    }
+    let mut picos = 0u64;
+    for (i, c) in b[at..at + n].iter().enumerate() {
+        picos += u64::from(c - b'0') * 10u64.pow(11 - i as u32);
+    }
+    Ok((picos, at + n))
+}
+
+/// `hh:mm[:ss[.fff]]` as a [`TimeOfDay`]; errors are `(offset, expected)`.
+pub(crate) fn parse_time_of_day(text: &str) -> Result<TimeOfDay, (usize, &'static str)> {
+    let b = text.as_bytes();
+    let h = two_digits(b, 0, 23, "an hour from 00 to 23")?;
+    if b.get(2) != Some(&b':') {
+        return Err((2, "`:` after the hour"));
+    }
+    let m = two_digits(b, 3, 59, "minutes from 00 to 59")?;
+    let mut secs = u64::from(h) * 3600 + u64::from(m) * 60;
+    let mut picos = 0;
+    let mut at = 5;
+    if b.get(at) == Some(&b':') {
+        secs += u64::from(two_digits(b, at + 1, 59, "seconds from 00 to 59")?);
+        at += 3;
+        if b.get(at) == Some(&b'.') {
+            (picos, at) = fraction(b, at + 1)?;
+        }
+    }
+    if at != b.len() {
+        return Err((at, "the end of the time of day"));
+    }
+    Ok(TimeOfDay(secs * PICOS_PER_SEC + picos))
+}
+
+/// `durationValue = [ "-" ] "P" [ 1*DIGIT "D" ] [ "T" [ 1*DIGIT "H" ] [ 1*DIGIT "M" ]
+/// [ 1*DIGIT [ "." 1*DIGIT ] "S" ] ]`, with at least one part and at most 12 fraction
+/// digits, as picoseconds.
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, (usize, &'static str)> {
+    let b = text.as_bytes();
+    let mut at = 0;
+    let negative = b.first() == Some(&b'-');
+    if negative {
+        at = 1;
+    }
+    if b.get(at) != Some(&b'P') {
+        return Err((at, "`P` to start a duration (`P1DT2H3M4.5S`)"));
+    }
+    at += 1;
+    let overflow = (at, "a duration that fits in 64-bit seconds");
+    let mut total: i128 = 0;
+    let mut parts = 0;
+    let mut in_time = false;
+    // Units allowed next, in order: D, then after T: H, M, S.
+    let mut next_unit = 0;
+    while at < b.len() {
+        if b[at] == b'T' && !in_time {
+            in_time = true;
+            next_unit = 1;
+            at += 1;
+            if at == b.len() {
+                return Err((at, "hours, minutes or seconds after `T`"));
+            }
+            continue;
+        }
+        let digits = b[at..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return Err((at, "digits followed by D, or T and digits followed by H, M or S"));
+        }
+        let n: i128 = text[at..at + digits].parse().map_err(|_| overflow)?;
+        let unit_at = at + digits;
+        let mut frac = 0u64;
+        let mut end = unit_at;
+        if b.get(unit_at) == Some(&b'.') {
+            (frac, end) = fraction(b, unit_at + 1)?;
+            if b.get(end) != Some(&b'S') {
+                return Err((end, "`S` after fractional seconds"));
+            }
+        }
+        let (unit, secs) = match (b.get(end), in_time) {
+            (Some(b'D'), false) => (0, 86_400),
+            (Some(b'H'), true) => (1, 3600),
+            (Some(b'M'), true) => (2, 60),
+            (Some(b'S'), true) => (3, 1),
+            _ => {
+                return Err((end, "D before `T`, or H, M or S after it (years and months are not day-time durations)"));
+            }
+        };
+        if unit < next_unit {
+            return Err((end, "the parts in the order D, T, H, M, S"));
+        }
+        next_unit = unit + 1;
+        let picos = n
+            .checked_mul(secs * i128::from(PICOS_PER_SEC))
+            .and_then(|p| p.checked_add(i128::from(frac)))
+            .and_then(|p| total.checked_add(p))
+            .filter(|t| *t <= i128::from(i64::MAX) * i128::from(PICOS_PER_SEC))
+            .ok_or(overflow)?;
+        total = picos;
+        parts += 1;
+        at = end + 1;
+    }
+    if parts == 0 {
+        return Err((at, "at least one part: days, hours, minutes or seconds"));
+    }
+    Ok(Duration(if negative { -total } else { total }))
+}
+
+/// `binaryValue`: base64url (`A-Z a-z 0-9 - _`), padding optional, unused bits zero.
+pub(crate) fn decode_base64url(text: &str) -> Result<Vec<u8>, (usize, &'static str)> {
+    let body = text.trim_end_matches('=');
+    let pad = text.len() - body.len();
+    let rem = body.len() % 4;
+    if rem == 1 || (pad > 0 && !(body.len() + pad).is_multiple_of(4)) || pad > 2 {
+        return Err((body.len().saturating_sub(1), "base64url in groups of 4 characters (`=` padding optional)"));
+    }
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for (i, c) in body.bytes().enumerate() {
+        let v = value(c).ok_or((i, "base64url characters: A-Z, a-z, 0-9, `-` and `_`"))?;
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if acc != 0 {
+        return Err((body.len() - 1, "a last character whose unused bits are zero"));
+    }
+    Ok(out)
+}
+
+/// The body of an enum literal: members (identifiers) or integers, comma-separated.
+fn check_enum_members(body: &str) -> Result<(), (usize, &'static str)> {
+    let mut at = 0;
+    for member in body.split(',') {
+        let ok = match member.strip_prefix(['+', '-']) {
+            Some(digits) => !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()),
+            None => {
+                (member.starts_with(|c: char| c.is_ascii_digit()) && member.bytes().all(|c| c.is_ascii_digit()))
+                    || crate::lexical::identifier(member).is_ok_and(|(rest, _)| rest.is_empty())
+            }
+        };
+        if !ok {
+            return Err((at, "enum members (names or integers) separated by `,`"));
+        }
+        at += member.len() + 1;
+    }
+    Ok(())
+}
+
 /// A word-like run that fails as a number but has the shape of a GUID (`7600415a-88…`).
 fn looks_like_guid(run: &str) -> bool {
     run.find('-') == Some(8) && run.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
@@ -84,6 +276,17 @@ impl Parser<'_> {
         }
         if date_start(self.rest()).is_ok() {
             return self.date_time_offset_value().map(Some);
+        }
+        if time_start(self.rest()) {
+            return self.time_of_day_value().map(Some);
+        }
+        for (word, value) in [("NaN", f64::NAN), ("INF", f64::INFINITY), ("-INF", f64::NEG_INFINITY)] {
+            // `nanInfinity` is case-sensitive and a whole word.
+            let rest = self.rest();
+            if rest.starts_with(word) && !rest[word.len()..].starts_with(is_word_char) {
+                let span = self.advance(word.len());
+                return Ok(Some(Expr::literal(Literal::Float(value), span)));
+            }
         }
         let signed_digit = matches!(first, '+' | '-') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit());
         if first.is_ascii_digit() || signed_digit {
@@ -168,6 +371,125 @@ impl Parser<'_> {
         }
     }
 
+    /// `timeOfDayValue = hour ":" minute [ ":" second [ "." fractionalSeconds ] ]`, with
+    /// hours 00-23, minutes and seconds 00-59 and 1 to 12 fraction digits.
+    fn time_of_day_value(&mut self) -> Result<Expr, ParseError> {
+        let start = self.pos;
+        let end = self.word_end(start);
+        let text = &self.text[start..end];
+        match parse_time_of_day(text) {
+            Ok(t) => {
+                self.pos = end;
+                Ok(Expr::literal(Literal::TimeOfDay(t), self.span(start, end)))
+            }
+            Err((at, expected)) => Err(ParseError::new(
+                ParseErrorKind::InvalidLiteral { literal: LiteralKind::TimeOfDay, text: text.to_string(), expected },
+                self.one_char(start + at),
+            )),
+        }
+    }
+
+    /// A literal written as a prefix name and a quoted body, once the name (`path`) has been
+    /// read and a `'` follows: `binaryLiteral`, `durationLiteral`, `enumLiteral`.
+    pub(crate) fn prefixed_literal(&mut self, path: &Path) -> Result<Expr, ParseError> {
+        let start = path.span.start as usize;
+        let prefix = match path.segments.as_slice() {
+            [single] => single.as_str(),
+            _ => "",
+        };
+        let body_start = self.pos + 1;
+        let Some(len) = self.text[body_start..].find('\'') else {
+            return Err(ParseError::new(ParseErrorKind::UnterminatedString, self.span(self.pos, body_start)));
+        };
+        let body = &self.text[body_start..body_start + len];
+        let end = body_start + len + 1;
+        let span = self.span(start, end);
+        let invalid = |literal, at: usize, expected| {
+            ParseError::new(
+                ParseErrorKind::InvalidLiteral { literal, text: self.text[start..end].to_string(), expected },
+                self.one_char(body_start + at),
+            )
+        };
+        let literal = if prefix.eq_ignore_ascii_case("binary") {
+            let bytes = decode_base64url(body).map_err(|(at, e)| invalid(LiteralKind::Binary, at, e))?;
+            Literal::Binary(bytes)
+        } else if prefix.eq_ignore_ascii_case("duration") {
+            Literal::Duration(parse_duration(body).map_err(|(at, e)| invalid(LiteralKind::Duration, at, e))?)
+        } else if prefix.eq_ignore_ascii_case("geography") || prefix.eq_ignore_ascii_case("geometry") {
+            return Err(ParseError::new(
+                ParseErrorKind::UnsupportedLiteral { prefix: prefix.to_string() },
+                self.span(start, start + prefix.len()),
+            ));
+        } else if !prefix.is_empty() && prefix.contains('.') && !prefix.starts_with('$') {
+            check_enum_members(body).map_err(|(at, e)| invalid(LiteralKind::Enum, at, e))?;
+            Literal::Enum { type_name: prefix.to_string(), value: body.to_string() }
+        } else {
+            return Err(ParseError::new(
+                ParseErrorKind::UnsupportedLiteral { prefix: path.joined("/") },
+                self.span(start, self.pos),
+            ));
+        };
+        self.pos = end;
+        Ok(Expr::literal(literal, span))
+    }
+
+    /// A JSON string (`stringInUrl`, inside JSON arrays and objects): double quotes, with
+    /// the JSON escapes `\" \\ \/ \b \f \n \r \t \uXXXX`.
+    pub(crate) fn json_string(&mut self) -> Result<(String, roster_ast::Span), ParseError> {
+        let start = self.pos;
+        let bytes = self.text.as_bytes();
+        let mut out = String::new();
+        let mut i = start + 1;
+        let bad_escape = |p: &Self, at: usize| {
+            ParseError::new(
+                ParseErrorKind::InvalidLiteral {
+                    literal: LiteralKind::JsonString,
+                    text: p.text[start..p.word_end(at).max(at + 1).min(p.text.len())].to_string(),
+                    expected: "a JSON escape: \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\u and four hexadecimal digits",
+                },
+                p.span(at, p.one_char(at + 1).end as usize),
+            )
+        };
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok((out, self.span(start, i + 1)));
+                }
+                b'\\' => {
+                    let c = match bytes.get(i + 1) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            let hex = self.text.get(i + 2..i + 6).filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+                            let c = hex.and_then(|h| u32::from_str_radix(h, 16).ok()).and_then(char::from_u32);
+                            let Some(c) = c else { return Err(bad_escape(self, i)) };
+                            out.push(c);
+                            i += 6;
+                            continue;
+                        }
+                        _ => return Err(bad_escape(self, i)),
+                    };
+                    out.push(c);
+                    i += 2;
+                }
+                _ => {
+                    let rest = &self.text[i..];
+                    let len = rest.find(['"', '\\']).unwrap_or(rest.len());
+                    out.push_str(&rest[..len]);
+                    i += len;
+                }
+            }
+        }
+        Err(ParseError::new(ParseErrorKind::UnterminatedString, self.span(start, start + 1)))
+    }
+
     /// The end of the word-like run (identifier, number, GUID or date-time characters)
     /// starting at `start`.
     pub(crate) fn word_end(&self, start: usize) -> usize {
@@ -188,6 +510,7 @@ impl Parser<'_> {
             LiteralKind::Number => "only digits, a `.` fraction and an `e` exponent",
             LiteralKind::Guid => "8-4-4-4-12 hexadecimal digits",
             LiteralKind::DateTime => "a date-time",
+            _ => "a literal",
         };
         ParseError::new(
             ParseErrorKind::InvalidLiteral { literal, text: self.text[start..end].to_string(), expected },

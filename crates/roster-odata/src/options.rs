@@ -217,10 +217,13 @@ fn remap(e: &mut Expr, d: &Decoded) {
             list.iter_mut().for_each(|c| remap(c, d));
         }
         ExprKind::Not { operand } => remap(operand, d),
-        ExprKind::Compare { lhs, rhs, .. } => {
+        ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => {
             remap(lhs, d);
             remap(rhs, d);
         }
+        ExprKind::Negate { operand } => remap(operand, d),
+        ExprKind::Array { items } => items.iter_mut().for_each(|c| remap(c, d)),
+        ExprKind::Object { members } => members.iter_mut().for_each(|m| remap(&mut m.value, d)),
         ExprKind::Regex { target, .. } => remap(target, d),
         ExprKind::Quantified { predicate, .. } => remap(predicate, d),
         ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => {}
@@ -229,6 +232,28 @@ fn remap(e: &mut Expr, d: &Decoded) {
 
 fn mapped(e: ParseError, d: &Decoded) -> OptionsError {
     OptionsError::Parse(ParseError { span: d.map(e.span), ..e })
+}
+
+/// Parses a `$filter` expression as written in a URL, percent-encoded where the OData ABNF
+/// allows it (`maxdatetime%28%29`, `name eq %27O%27%27Neil%27`), with the default
+/// [`Options`]. `+` is not a space. Spans of the tree and of errors point into the encoded
+/// text.
+///
+/// ```
+/// let e = roster_odata::parse_filter_url("name%20eq%20%27O''Neil%27").unwrap();
+/// assert_eq!(e.to_string(), "name eq 'O''Neil'");
+/// assert_eq!(e.span, roster_ast::Span::new(0, 25));
+/// ```
+pub fn parse_filter_url(text: &str) -> Result<Expr, OptionsError> {
+    parse_filter_url_with(text, &Options::default())
+}
+
+/// [`parse_filter_url`] within the limits of `opts`.
+pub fn parse_filter_url_with(text: &str, opts: &Options) -> Result<Expr, OptionsError> {
+    let value = decode(text, 0)?;
+    let mut e = parse_filter_with(&value.text, opts).map_err(|e| mapped(e, &value))?;
+    remap(&mut e, &value);
+    Ok(e)
 }
 
 /// Parses a URL query string of OData options with the default [`Options`].
@@ -347,10 +372,17 @@ fn select(value: &Decoded, span: Span) -> Result<Option<Projection>, OptionsErro
     for part in value.text.split(',') {
         let lead = part.len() - part.trim_start().len();
         let item = part.trim();
+        // Segments are names, namespace-qualified names (type casts: `Model.Manager/name`)
+        // or `Namespace.*`; the checker resolves them against the schema.
+        let name = |s: &str| {
+            let mut c = s.chars();
+            c.next().is_some_and(|f| f.is_alphabetic() || f == '_') && c.all(|x| x.is_alphanumeric() || x == '_')
+        };
         let ok = !item.is_empty()
             && item.split('/').all(|s| {
-                let mut c = s.chars();
-                c.next().is_some_and(|f| f.is_alphabetic() || f == '_') && c.all(|x| x.is_alphanumeric() || x == '_')
+                let parts: Vec<&str> = s.split('.').collect();
+                let (last, init) = parts.split_last().unwrap_or((&"", &[]));
+                init.iter().all(|p| name(p)) && (name(last) || (*last == "*" && !init.is_empty()))
             });
         if !ok {
             return Err(invalid());

@@ -160,10 +160,17 @@ fn in_lists() {
     assert_eq!(tree("userStatus in ('VERIFIED', 'BLOCKED')"), r#"(in userStatus "VERIFIED" "BLOCKED")"#);
     assert_eq!(tree("a in (1)"), "(in a 1)");
     assert_eq!(tree("a IN(1,2 , 3)"), "(in a 1 2 3)");
-    assert_eq!(tree("a in ( null , b )"), "(in a null b)");
-    // Elements are expressions.
-    assert_eq!(tree("a in (b eq 1, not c)"), "(in a (eq b 1) (not c))");
+    assert_eq!(tree("a in ( null , -2 )"), "(in a null -2)");
+    assert_eq!(tree("a in ()"), "(in a)");
+    // A list of more than one item holds literals (OData `listExpr`); one item in
+    // parentheses is a `parenExpr`, any expression.
     assert_eq!(tree("a in ((1))"), "(in a 1)");
+    assert_eq!(tree("a in (b eq 1)"), "(in a (eq b 1))");
+    assert!(roster_odata::parse_filter("a in (1, b)").is_err());
+    assert!(roster_odata::parse_filter("a in (b, 1)").is_err());
+    // `in` a JSON array or a collection.
+    assert_eq!(tree("a in [1, 'x']"), r#"(in a (array 1 "x"))"#);
+    assert_eq!(tree("a in b"), "(in a b)");
 }
 
 #[test]
@@ -203,14 +210,30 @@ fn precedence() {
     assert_eq!(tree("a eq 1 and b ne 2"), "(and (eq a 1) (ne b 2))");
     // not binds tighter than comparisons: `not a eq b` is `(not a) eq b`.
     assert_eq!(tree("not a eq b"), "(eq (not a) b)");
-    assert_eq!(tree("not a in (1, 2)"), "(in (not a) 1 2)");
+    // `has` and `in` bind tighter still (OData's table puts them with the primaries).
+    assert_eq!(tree("not a in (1, 2)"), "(not (in a 1 2))");
+    assert_eq!(tree("-a has b"), "(- (has a b))");
     assert_eq!(tree("a eq not b"), "(eq a (not b))");
     assert_eq!(tree("not a and b"), "(and (not a) b)");
-    // Comparisons are left-associative, `in` included.
+    // Comparisons are left-associative, `in` included; relational ones bind tighter than
+    // equality ones.
     assert_eq!(tree("a eq b eq c"), "(eq (eq a b) c)");
     assert_eq!(tree("a lt b ge c"), "(ge (lt a b) c)");
+    assert_eq!(tree("a eq b gt c"), "(eq a (gt b c))");
+    assert_eq!(tree("a gt b eq c"), "(eq (gt a b) c)");
     assert_eq!(tree("a in (1) eq true"), "(eq (in a 1) true)");
-    assert_eq!(tree("a eq b in (true)"), "(in (eq a b) true)");
+    assert_eq!(tree("a eq b in (true)"), "(eq a (in b true))");
+    assert_eq!(tree("a in (1) in (true)"), "(in (in a 1) true)");
+    // Arithmetic: multiplicative over additive over comparisons, left-associative; unary
+    // minus tightest.
+    assert_eq!(tree("a add b mul c eq d"), "(eq (add a (mul b c)) d)");
+    assert_eq!(tree("a sub b sub c"), "(sub (sub a b) c)");
+    assert_eq!(tree("a div b mod c divby d"), "(divby (mod (div a b) c) d)");
+    assert_eq!(tree("-a add b"), "(add (- a) b)");
+    assert_eq!(tree("- (a add b)"), "(- (add a b))");
+    assert_eq!(tree("a sub -1"), "(sub a -1)");
+    assert_eq!(tree("not a eq b add c"), "(eq (not a) (add b c))");
+    assert_eq!(tree("a add b gt c and d"), "(and (gt (add a b) c) d)");
     // Parentheses override.
     assert_eq!(tree("a eq (b eq c)"), "(eq a (eq b c))");
     assert_eq!(tree("(a or b) and c"), "(and (or a b) c)");
@@ -312,4 +335,83 @@ fn deep_trees_drop_without_recursion() {
         e = Expr::new(ExprKind::Not { operand: Box::new(e) }, Span::default());
     }
     drop(e);
+}
+
+#[test]
+fn new_literal_forms() {
+    let lit = |text: &str| rhs_literal(text);
+    assert!(matches!(lit("NaN"), Literal::Float(x) if x.is_nan()));
+    assert_eq!(lit("INF"), Literal::Float(f64::INFINITY));
+    assert_eq!(lit("-INF"), Literal::Float(f64::NEG_INFINITY));
+    assert_eq!(parse("a eq NaN").to_string(), "a eq NaN");
+    // Case-sensitive, whole words: `inf` and `NaNa` are fields.
+    assert_eq!(tree("a eq inf"), "(eq a inf)");
+    assert_eq!(tree("a eq NaNa"), "(eq a NaNa)");
+    let picos = |h: u64, m: u64, s: u64| (h * 3600 + m * 60 + s) * roster_ast::PICOS_PER_SEC;
+    assert_eq!(lit("13:20"), Literal::TimeOfDay(roster_ast::TimeOfDay(picos(13, 20, 0))));
+    assert_eq!(lit("23:59:59.5"), Literal::TimeOfDay(roster_ast::TimeOfDay(picos(23, 59, 59) + 500_000_000_000)));
+    assert_eq!(parse("a eq 07:05:00.250").to_string(), "a eq 07:05:00.25");
+    assert_eq!(lit("duration'P1DT2H'"), Literal::Duration(roster_ast::Duration(i128::from(picos(26, 0, 0)))));
+    assert_eq!(parse("a eq duration'-PT90M0.5S'").to_string(), "a eq duration'-PT1H30M0.5S'");
+    assert_eq!(parse("a eq duration'P0D'").to_string(), "a eq duration'PT0S'");
+    assert_eq!(lit("binary'Zm9vYg'"), Literal::Binary(b"foob".to_vec()));
+    assert_eq!(parse("a eq BINARY'Zm9vYg'").to_string(), "a eq binary'Zm9vYg=='");
+    assert_eq!(lit("binary''"), Literal::Binary(Vec::new()));
+    assert_eq!(
+        lit("Sales.Pattern'Solid,Yellow'"),
+        Literal::Enum { type_name: "Sales.Pattern".into(), value: "Solid,Yellow".into() }
+    );
+    for bad in [
+        "a eq 24:00:00",
+        "a eq 12:60",
+        "a eq duration'P1Y'",
+        "a eq duration'PT'",
+        "a eq duration'P1H'",
+        "a eq binary'Zh=='",
+        "a eq binary'a+b='",
+        "a eq Sales.Pattern'a b'",
+        "a eq X'1a2b'",
+        "a eq geography'SRID=0;Point(1 2)'",
+    ] {
+        assert!(roster_odata::parse_filter(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn json_arrays_and_objects() {
+    assert_eq!(tree(r#"a in ["x", 'y', 1]"#), r#"(in a (array "x" "y" 1))"#);
+    let e = parse(r#"{"a\"b": [], "c": {}} eq x"#);
+    assert_eq!(e.to_string(), r#"{"a\"b": [], "c": {}} eq x"#);
+    assert!(roster_odata::parse_filter(r#""x" eq a"#).is_err(), "JSON strings only inside JSON");
+    assert!(roster_odata::parse_filter("[1 2]").is_err());
+    assert!(roster_odata::parse_filter("{a: 1}").is_err());
+    assert!(roster_odata::parse_filter(r#"["\q"]"#).is_err());
+}
+
+#[test]
+fn lambdas_and_variables() {
+    assert_eq!(tree("tags/any(t: t eq 'a')"), r#"(any tags t (eq t "a"))"#);
+    assert_eq!(tree("a/b/ALL(x:x/c)"), "(all a/b x x/c)");
+    assert_eq!(tree("tags/any()"), "(any tags  true)");
+    assert_eq!(parse("tags/any( )").to_string(), "tags/any()");
+    assert_eq!(
+        tree("$it/a eq $this and $root/People/$count gt 0"),
+        "(and (eq $it/a $this) (gt $root/People/$count 0))"
+    );
+    assert!(roster_odata::parse_filter("tags/all()").is_err());
+    assert!(roster_odata::parse_filter("tags/any(t t eq 1)").is_err());
+    assert!(roster_odata::parse_filter("any(t: true)").is_err());
+}
+
+#[test]
+fn new_functions_and_arities() {
+    assert_eq!(tree("substring(a, 1)"), "(substring a 1)");
+    assert_eq!(tree("substring(a, 1, 2)"), "(substring a 1 2)");
+    assert!(roster_odata::parse_filter("substring(a)").is_err());
+    assert_eq!(tree("now()"), "(now)");
+    assert_eq!(tree("geo.distance(a, b)"), "(geo.distance a b)");
+    assert_eq!(tree("MatchesPattern(a, '^x')"), r#"(matchesPattern a "^x")"#);
+    assert_eq!(tree("cast(Edm.Int32)"), "(cast Edm.Int32)");
+    let err = roster_odata::parse_filter("substring(a)").unwrap_err();
+    assert_eq!(err.to_string(), "`substring` takes 2 to 3 arguments, found 1");
 }

@@ -10,7 +10,10 @@ use common::{assert_spans, corpus, unspanned};
 use proptest::prelude::*;
 use proptest::sample::select;
 use roster_ast::time::Timestamp;
-use roster_ast::{CmpOp, Diagnostic, Expr, ExprKind, Func, Literal, Path, Span};
+use roster_ast::{
+    ArithOp, CmpOp, Diagnostic, Duration, Expr, ExprKind, Func, Literal, Member, PICOS_PER_SEC, Path, Quantifier, Span,
+    TimeOfDay,
+};
 use roster_odata::{ParseErrorKind, parse_filter, parse_orderby};
 
 /// Words that cannot be a field name (the first segment of a path).
@@ -26,8 +29,8 @@ fn segment() -> impl Strategy<Value = String> {
 
 fn path() -> impl Strategy<Value = Path> {
     (segment(), prop::collection::vec(segment(), 0..3))
-        .prop_filter("the first segment is not a reserved word", |(first, _)| {
-            !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(first))
+        .prop_filter("the first segment is not a reserved word or a literal", |(first, _)| {
+            !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(first)) && first != "INF" && first != "NaN"
         })
         .prop_map(|(first, rest)| {
             let mut segments = vec![first];
@@ -49,7 +52,24 @@ fn literal() -> impl Strategy<Value = Literal> {
         any::<u128>().prop_map(Literal::Guid),
         (Timestamp::MIN.0..=Timestamp::MAX.0).prop_map(|t| Literal::DateTime(Timestamp(t))),
         (0i64..4_000_000_000).prop_map(|s| Literal::DateTime(Timestamp(s * 1_000_000))),
+        Just(Literal::Float(f64::INFINITY)),
+        Just(Literal::Float(f64::NEG_INFINITY)),
+        (0..86_400 * PICOS_PER_SEC).prop_map(|p| Literal::TimeOfDay(TimeOfDay(p))),
+        (0u64..86_400).prop_map(|s| Literal::TimeOfDay(TimeOfDay(s * PICOS_PER_SEC))),
+        (-(1i128 << 100)..(1i128 << 100)).prop_map(|p| Literal::Duration(Duration(p))),
+        (-1_000_000i128..1_000_000).prop_map(|s| Literal::Duration(Duration(s * i128::from(PICOS_PER_SEC)))),
+        prop::collection::vec(any::<u8>(), 0..8).prop_map(Literal::Binary),
+        (
+            "[A-Z][a-z]{0,4}\\.[A-Z][a-z]{0,4}",
+            prop::collection::vec(prop_oneof!["[A-Za-z_][A-Za-z0-9_]{0,5}", "[+-]?[0-9]{1,4}"], 1..3)
+        )
+            .prop_map(|(type_name, members)| Literal::Enum { type_name, value: members.join(",") }),
     ]
+}
+
+/// A literal that may stand in an `in` list of several items.
+fn list_literal() -> impl Strategy<Value = Expr> {
+    literal().prop_map(|l| Expr::literal(l, Span::default()))
 }
 
 fn node(kind: ExprKind) -> Expr {
@@ -63,13 +83,39 @@ fn expr() -> impl Strategy<Value = Expr> {
         prop_oneof![
             (inner.clone(), select(&CmpOp::ALL[..]), inner.clone())
                 .prop_map(|(l, op, r)| { node(ExprKind::Compare { op, lhs: Box::new(l), rhs: Box::new(r) }) }),
-            (inner.clone(), prop::collection::vec(inner.clone(), 1..4))
+            // `listExpr` holds literals; one item in parentheses may be any expression.
+            (inner.clone(), prop::collection::vec(list_literal(), 0..4))
                 .prop_map(|(l, list)| node(ExprKind::In { lhs: Box::new(l), list })),
+            (inner.clone(), inner.clone())
+                .prop_map(|(l, item)| node(ExprKind::In { lhs: Box::new(l), list: vec![item] })),
+            (inner.clone(), select(&ArithOp::ALL[..]), inner.clone()).prop_map(|(l, op, r)| node(ExprKind::Arith {
+                op,
+                lhs: Box::new(l),
+                rhs: Box::new(r)
+            })),
+            inner.clone().prop_map(|e| node(ExprKind::Negate { operand: Box::new(e) })),
+            (inner.clone(), inner.clone())
+                .prop_map(|(l, r)| node(ExprKind::Has { lhs: Box::new(l), rhs: Box::new(r) })),
+            prop::collection::vec(inner.clone(), 0..3).prop_map(|items| node(ExprKind::Array { items })),
+            prop::collection::vec((any::<String>(), inner.clone()), 0..3).prop_map(|members| node(ExprKind::Object {
+                members: members.into_iter().map(|(name, value)| Member { name, value }).collect()
+            })),
+            (select(&[Quantifier::Any, Quantifier::All][..]), path(), "[a-z][a-z0-9]{0,3}", inner.clone())
+                .prop_filter("the variable is not a reserved word", |(_, _, var, _)| !RESERVED.contains(&var.as_str()))
+                .prop_map(|(quantifier, path, var, predicate)| {
+                    node(ExprKind::Quantified { quantifier, path, var, predicate: Box::new(predicate) })
+                }),
+            path().prop_map(|path| node(ExprKind::Quantified {
+                quantifier: Quantifier::Any,
+                path,
+                var: String::new(),
+                predicate: Box::new(Expr::literal(Literal::Bool(true), Span::default())),
+            })),
             prop::collection::vec(inner.clone(), 2..5).prop_map(|operands| node(ExprKind::And { operands })),
             prop::collection::vec(inner.clone(), 2..5).prop_map(|operands| node(ExprKind::Or { operands })),
             inner.clone().prop_map(|e| node(ExprKind::Not { operand: Box::new(e) })),
             (select(&Func::ALL[..]), prop::collection::vec(inner, 2)).prop_map(|(func, mut args)| {
-                args.truncate(func.arity());
+                args.truncate(func.arity().1);
                 node(ExprKind::Call { func, args })
             }),
         ]
@@ -246,6 +292,16 @@ fn canonical_prints() {
         ("not a eq b", "not a eq b"),
         ("not (a eq b)", "not (a eq b)"),
         ("a eq b eq c", "(a eq b) eq c"),
+        ("a add b mul c", "a add b mul c"),
+        ("(a add b) mul c", "(a add b) mul c"),
+        ("a sub (b sub c)", "a sub (b sub c)"),
+        ("(a sub b) sub c", "a sub b sub c"),
+        ("- ( a )", "-a"),
+        ("-(5)", "-(5)"),
+        ("not a in (1,2)", "not (a in (1, 2))"),
+        ("a In ['x',\"y\"]", "a in (['x', 'y'])"),
+        ("Tags/ANY(t:t eq 1)", "Tags/any(t: t eq 1)"),
+        ("SUBSTRING(a,1)", "substring(a, 1)"),
         ("CONTAINS(a,'x')", "contains(a, 'x')"),
         ("a in(1,2)", "a in (1, 2)"),
         ("x eq 1.50", "x eq 1.5"),

@@ -18,10 +18,13 @@ pub fn erase_spans(e: &mut Expr) {
         ExprKind::And { operands } | ExprKind::Or { operands } => operands.iter_mut().for_each(erase_spans),
         ExprKind::Call { args, .. } => args.iter_mut().for_each(erase_spans),
         ExprKind::Not { operand } => erase_spans(operand),
-        ExprKind::Compare { lhs, rhs, .. } => {
+        ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => {
             erase_spans(lhs);
             erase_spans(rhs);
         }
+        ExprKind::Negate { operand } => erase_spans(operand),
+        ExprKind::Array { items } => items.iter_mut().for_each(erase_spans),
+        ExprKind::Object { members } => members.iter_mut().for_each(|m| erase_spans(&mut m.value)),
         ExprKind::In { lhs, list } => {
             erase_spans(lhs);
             list.iter_mut().for_each(erase_spans);
@@ -64,6 +67,13 @@ pub fn sexpr(e: &Expr) -> String {
         ExprKind::Compare { op, .. } => list(op.keyword(), &e.children()),
         ExprKind::In { .. } => list("in", &e.children()),
         ExprKind::Call { func, .. } => list(func.name(), &e.children()),
+        ExprKind::Arith { op, .. } => list(op.keyword(), &e.children()),
+        ExprKind::Negate { .. } => list("-", &e.children()),
+        ExprKind::Has { .. } => list("has", &e.children()),
+        ExprKind::Array { .. } => list("array", &e.children()),
+        ExprKind::Quantified { quantifier, path, var, .. } => {
+            list(&format!("{} {path} {var}", format!("{quantifier:?}").to_lowercase()), &e.children())
+        }
         other => format!("{other:?}"),
     }
 }
@@ -99,6 +109,8 @@ fn check(e: &Expr, parent: Span, text: &str) {
                 roster_odata::parse_filter(own).unwrap_or_else(|err| panic!("literal span {own:?} in {text:?}: {err}"));
             assert_eq!(alone.kind, ExprKind::Literal { value: value.clone() }, "literal span in {text:?}");
         }
+        // `any()`: the implied predicate `true` has no text of its own.
+        ExprKind::Quantified { var, .. } if var.is_empty() => return,
         _ => assert!(!own.trim().is_empty()),
     }
     for c in e.children() {
