@@ -83,6 +83,29 @@ pub fn query(client: &mut Client, schema: &Schema, q: &TypedQuery) -> Result<Vec
     rows.iter().map(|row| decoder.record(|i| cell(row, i, projected.get(i).copied().flatten()))).collect()
 }
 
+/// Runs `q` and hands each matching record to `each` as the server sends it, in order, so
+/// that a result of any size streams in constant memory; `each` returning `false` stops.
+pub fn for_each(
+    client: &mut Client,
+    schema: &Schema,
+    q: &TypedQuery,
+    mut each: impl FnMut(Record) -> bool,
+) -> Result<(), SqlError> {
+    use postgres::fallible_iterator::FallibleIterator;
+    let compiled = select(schema, q, Backend::Postgres)?;
+    let params = query_params(&compiled.values);
+    let mut rows = client.query_raw(compiled.sql.as_str(), params.iter().copied())?;
+    let mut decoder = rows::Decoder::new(schema, &q.projection);
+    let projected: Vec<Option<&Field>> = q.projection.iter().map(|id| schema.fields.get(id.index())).collect();
+    while let Some(row) = rows.next()? {
+        let record = decoder.record(|i| cell(&row, i, projected.get(i).copied().flatten()))?;
+        if !each(record) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// The number of records matching `q`'s filter (sort and page ignored).
 pub fn count(client: &mut Client, schema: &Schema, q: &TypedQuery) -> Result<u64, SqlError> {
     let compiled = compile_count(schema, q, Backend::Postgres)?;

@@ -76,10 +76,25 @@ where
 /// Runs `q` and returns the matching records in order, each in schema field order with the
 /// fields outside the projection set to null.
 pub fn query(conn: &Connection, schema: &Schema, q: &TypedQuery) -> Result<Vec<Record>, SqlError> {
+    let mut out = Vec::new();
+    for_each(conn, schema, q, |r| {
+        out.push(r);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Runs `q` and hands each matching record to `each` as it is read, in order, so that a
+/// result of any size streams in constant memory; `each` returning `false` stops the scan.
+pub fn for_each(
+    conn: &Connection,
+    schema: &Schema,
+    q: &TypedQuery,
+    mut each: impl FnMut(Record) -> bool,
+) -> Result<(), SqlError> {
     let compiled = select(schema, q, Backend::Sqlite)?;
     let mut stmt = conn.prepare(&compiled.sql)?;
     let mut result = stmt.query(params_from_iter(compiled.values.iter()))?;
-    let mut out = Vec::new();
     let mut decoder = rows::Decoder::new(schema, &q.projection);
     while let Some(row) = result.next()? {
         let record = decoder.record(|i| {
@@ -90,9 +105,11 @@ pub fn query(conn: &Connection, schema: &Schema, q: &TypedQuery) -> Result<Vec<R
                 other => return Err(decoder_error(i, format!("unexpected {:?} value", other.data_type()))),
             })
         })?;
-        out.push(record);
+        if !each(record) {
+            break;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The number of records matching `q`'s filter (sort and page ignored).

@@ -17,6 +17,21 @@ fn check(client: &mut Client, schema: &Schema, records: &[Record], name: &str, q
     let expected = answer(schema, records, q);
     let got = pg::query(client, schema, q).unwrap_or_else(|e| panic!("{name}: {e}\n{q:#?}"));
     assert_eq!(got, expected, "{name}: {q:#?}");
+    // The streaming form reads the same records in the same order, and stops when asked.
+    let mut streamed = Vec::new();
+    pg::for_each(client, schema, q, |r| {
+        streamed.push(r);
+        true
+    })
+    .unwrap();
+    assert_eq!(streamed, expected, "{name}: for_each");
+    let mut first = Vec::new();
+    pg::for_each(client, schema, q, |r| {
+        first.push(r);
+        false
+    })
+    .unwrap();
+    assert_eq!(first, expected.iter().take(1).cloned().collect::<Vec<_>>(), "{name}: for_each stops");
     let total = records.iter().filter(|r| eval(schema, r, &q.filter) == Some(true)).count() as u64;
     assert_eq!(pg::count(client, schema, q).unwrap(), total, "{name}: count");
 }

@@ -25,6 +25,13 @@ fn check(conn: &Connection, schema: &Schema, records: &[Record], name: &str, q: 
     let expected = answer(schema, records, q);
     let got = sqlite::query(conn, schema, q).unwrap_or_else(|e| panic!("{name}: {e}\n{q:#?}"));
     assert_eq!(got, expected, "{name}: {q:#?}");
+    let mut first = Vec::new();
+    sqlite::for_each(conn, schema, q, |r| {
+        first.push(r);
+        false
+    })
+    .unwrap();
+    assert_eq!(first, expected.iter().take(1).cloned().collect::<Vec<_>>(), "{name}: for_each stops");
     let total = records.iter().filter(|r| eval(schema, r, &q.filter) == Some(true)).count() as u64;
     assert_eq!(sqlite::count(conn, schema, q).unwrap(), total, "{name}: count");
 }
