@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use roster_check::TypedQuery;
 use roster_params::{Caller, Origin, Request, TimestampFormat};
 use roster_render::endpoint::{AdminCsv, AdminPreamble, DirectoryCsv, EpochStyle, write_accounts};
-use roster_schema::{Schema, Timestamp};
+use roster_schema::{Record, Schema, Timestamp};
 
 use super::{Db, check_query, connect, profile, query_db, read_table, write_records};
 use crate::args::{Format, QueryArgs};
@@ -42,11 +42,17 @@ pub(super) fn query(q: &QueryArgs, data: Option<PathBuf>, db: Option<String>, fo
     let p = profile(&q.profile)?;
     let (req, typed) = build(q, &p.schema)?;
     let rt = |e: roster_sql::SqlError| CliError::Runtime(e.to_string());
-    let (records, total) = match (data, db) {
+    // In memory, records are made one at a time from the sorted row numbers, so a download of
+    // a million users never holds them all as records or strings.
+    let table;
+    let (records, total): (Box<dyn Iterator<Item = Record>>, u64) = match (data, db) {
         (Some(path), _) => {
-            let table = read_table(&p.schema, &path)?;
+            table = read_table(&p.schema, &path)?;
             let plan = roster_eval::compile(&p.schema, &typed);
-            (plan.records(&table), plan.count(&table) as u64)
+            let total = plan.count(&table) as u64;
+            let projection = typed.projection.clone();
+            let table = &table;
+            (Box::new(plan.rows(table).into_iter().map(move |row| table.record(row, &projection))), total)
         }
         (None, Some(url)) => {
             let records = query_db(&p.schema, &typed, &url)?;
@@ -54,7 +60,7 @@ pub(super) fn query(q: &QueryArgs, data: Option<PathBuf>, db: Option<String>, fo
                 Db::Sqlite(conn) => roster_sql::sqlite::count(&conn, &p.schema, &typed).map_err(rt)?,
                 Db::Postgres(mut client) => roster_sql::postgres::count(&mut client, &p.schema, &typed).map_err(rt)?,
             };
-            (records, total)
+            (Box::new(records.into_iter()), total)
         }
         (None, None) => return Err(CliError::Usage("give --data FILE.jsonl or --db URL".into())),
     };
@@ -63,12 +69,14 @@ pub(super) fn query(q: &QueryArgs, data: Option<PathBuf>, db: Option<String>, fo
     match (p.name, format) {
         ("directory", Format::Csv) => {
             let mut w = DirectoryCsv::new(&mut out, &p.schema, &typed.projection, &req.time_zone)?;
-            for r in &records {
-                w.write(r)?;
+            for r in records {
+                w.write(&r)?;
             }
             w.finish()?;
         }
         ("admin", Format::Csv) => {
+            // The preamble counts the records before they are written: at most 1000 (`limit`).
+            let records: Vec<Record> = records.collect();
             let preamble = AdminPreamble {
                 generated_at: now(),
                 zone: req.time_zone.clone(),
@@ -87,9 +95,13 @@ pub(super) fn query(q: &QueryArgs, data: Option<PathBuf>, db: Option<String>, fo
                 TimestampFormat::Int => EpochStyle::Int,
                 TimestampFormat::Str => EpochStyle::Str,
             };
+            let records: Vec<Record> = records.collect();
             write_accounts(&mut out, &p.schema, &typed.projection, &records, total, &req.page_echo, style, req.pretty)?;
         }
-        (_, format) => return write_records(format, &p.schema, &typed.projection, &records, &mut out),
+        (_, format) => {
+            let records: Vec<Record> = records.collect();
+            return write_records(format, &p.schema, &typed.projection, &records, &mut out);
+        }
     }
     out.flush()?;
     Ok(())
