@@ -149,6 +149,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
     },
+    /// Times one query's count, page and CSV export on an engine (JSON report; see
+    /// `benches/RESULTS.md`).
+    Bench(crate::bench::BenchArgs),
     /// Creates the profile's table and indexes in a database and bulk-loads a JSONL file.
     Load {
         /// The profile.

@@ -64,6 +64,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             write_records(format, &p.schema, &typed.projection, &records, &mut io::stdout().lock())
         }
         Command::Load { profile: name, data, db } => load(&name, &data, &db),
+        Command::Bench(args) => crate::bench::run(args),
         Command::Serve { db, users, seed, addr, data_dir, access, per_minute } => {
             roster_server::run(roster_server::ServeOptions { addr, db, users, seed, data_dir, access, per_minute })
                 .map_err(CliError::Runtime)
@@ -71,7 +72,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn profile(name: &str) -> Result<Profile, CliError> {
+pub(crate) fn profile(name: &str) -> Result<Profile, CliError> {
     profiles::by_name(name).ok_or_else(|| {
         CliError::Usage(format!("unknown profile `{name}`; the profiles are: {}", profiles::NAMES.join(", ")))
     })
@@ -146,7 +147,7 @@ impl roster_ast::Diagnostic for FieldsError {
 }
 
 /// Parses and checks the query arguments into a typed query.
-fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliError> {
+pub(crate) fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliError> {
     let (filter, sort, projection) = match q.dialect {
         Dialect::Params => return params::build(q, schema).map(|(_, typed)| typed),
         Dialect::Odata => {
@@ -277,7 +278,7 @@ fn scan_jsonl(schema: &Schema, path: &FsPath, mut each: impl FnMut(Record)) -> R
     Err(CliError::Data(problems))
 }
 
-fn read_table(schema: &Schema, path: &FsPath) -> Result<roster_eval::Table, CliError> {
+pub(crate) fn read_table(schema: &Schema, path: &FsPath) -> Result<roster_eval::Table, CliError> {
     let mut table = roster_eval::Table::new(schema);
     let mut failure = None;
     scan_jsonl(schema, path, |r| {
@@ -294,12 +295,12 @@ fn read_table(schema: &Schema, path: &FsPath) -> Result<roster_eval::Table, CliE
 }
 
 /// A database named on the command line.
-enum Db {
+pub(crate) enum Db {
     Sqlite(rusqlite::Connection),
     Postgres(Box<postgres::Client>),
 }
 
-fn connect(url: &str) -> Result<Db, CliError> {
+pub(crate) fn connect(url: &str) -> Result<Db, CliError> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let conn = rusqlite::Connection::open(path).map_err(|e| CliError::Runtime(format!("{url}: {e}")))?;
         Ok(Db::Sqlite(conn))
