@@ -173,7 +173,9 @@ impl Checker<'_> {
         self.err(
             path.span,
             CheckErrorKind::TypeMismatch {
-                expected: format!("a single value (test the elements of `{name}` with `{name}/any(e: e eq 'text')`)"),
+                expected: format!(
+                    "a single value; an array field is tested element by element (`{name}/any(e: e eq 'text')`)"
+                ),
                 found: format!("the array field `{name}`"),
             },
         );

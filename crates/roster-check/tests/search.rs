@@ -110,7 +110,7 @@ fn what_cannot_be_lowered_is_an_error() {
         (any("tags", eq(path("t"), Expr::literal(Literal::Int(3), Span::new(0, 1)))), "type-mismatch"),
         (
             eq(path("tags"), string("vpn")),
-            "type-mismatch: expected a single value (test the elements of `tags` with `tags/any(e: e eq 'text')`), found the array field `tags`",
+            "type-mismatch: expected a single value; an array field is tested element by element (`tags/any(e: e eq 'text')`), found the array field `tags`",
         ),
         (search(&["a"], SearchScope::All, Some(&["mfa"])), "operator-not-applicable"),
     ];

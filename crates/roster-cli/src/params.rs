@@ -9,7 +9,7 @@ use roster_params::{Caller, Origin, Request, TimestampFormat};
 use roster_render::endpoint::{AdminCsv, AdminPreamble, DirectoryCsv, EpochStyle, write_accounts};
 use roster_schema::{Record, Schema, Timestamp};
 
-use super::{Db, check_query, connect, profile, query_db, read_table, write_records};
+use super::{Db, check_query, connect, profile, read_table, write_records};
 use crate::args::{Format, QueryArgs};
 use crate::error::CliError;
 
@@ -42,41 +42,58 @@ pub(super) fn query(q: &QueryArgs, data: Option<PathBuf>, db: Option<String>, fo
     let p = profile(&q.profile)?;
     let (req, typed) = build(q, &p.schema)?;
     let rt = |e: roster_sql::SqlError| CliError::Runtime(e.to_string());
-    // In memory, records are made one at a time from the sorted row numbers, so a download of
-    // a million users never holds them all as records or strings.
-    let table;
-    let (records, total): (Box<dyn Iterator<Item = Record>>, u64) = match (data, db) {
+    let mut sink = match (p.name, format) {
+        ("directory", Format::Csv) => {
+            let out = BufWriter::new(io::stdout().lock());
+            Sink::Directory(Box::new(DirectoryCsv::new(out, &p.schema, &typed.projection, &req.time_zone)?))
+        }
+        _ => Sink::Collect(Vec::new()),
+    };
+    // Records reach the sink one at a time, from memory (sorted row numbers) or from the
+    // database (a streaming cursor), so a directory download of a million users never holds
+    // them all. The other responses are pages of at most 1000 (admin) or 500 (accounts).
+    let mut failure: Option<io::Error> = None;
+    let mut push = |r: Record| match sink.push(r) {
+        Ok(()) => true,
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    };
+    let total = match (data, db) {
         (Some(path), _) => {
-            table = read_table(&p.schema, &path)?;
+            let table = read_table(&p.schema, &path)?;
             let plan = roster_eval::compile(&p.schema, &typed);
-            let total = plan.count(&table) as u64;
-            let projection = typed.projection.clone();
-            let table = &table;
-            (Box::new(plan.rows(table).into_iter().map(move |row| table.record(row, &projection))), total)
+            for row in plan.rows(&table) {
+                if !push(table.record(row, &typed.projection)) {
+                    break;
+                }
+            }
+            plan.count(&table) as u64
         }
-        (None, Some(url)) => {
-            let records = query_db(&p.schema, &typed, &url)?;
-            let total = match connect(&url)? {
-                Db::Sqlite(conn) => roster_sql::sqlite::count(&conn, &p.schema, &typed).map_err(rt)?,
-                Db::Postgres(mut client) => roster_sql::postgres::count(&mut client, &p.schema, &typed).map_err(rt)?,
-            };
-            (Box::new(records.into_iter()), total)
-        }
+        (None, Some(url)) => match connect(&url)? {
+            Db::Sqlite(conn) => {
+                roster_sql::sqlite::for_each(&conn, &p.schema, &typed, &mut push).map_err(rt)?;
+                roster_sql::sqlite::count(&conn, &p.schema, &typed).map_err(rt)?
+            }
+            Db::Postgres(mut client) => {
+                roster_sql::postgres::for_each(&mut client, &p.schema, &typed, &mut push).map_err(rt)?;
+                roster_sql::postgres::count(&mut client, &p.schema, &typed).map_err(rt)?
+            }
+        },
         (None, None) => return Err(CliError::Usage("give --data FILE.jsonl or --db URL".into())),
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let records = match sink {
+        // Finishing the CSV flushes it through to stdout.
+        Sink::Directory(w) => return Ok(w.finish()?),
+        Sink::Collect(records) => records,
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
     match (p.name, format) {
-        ("directory", Format::Csv) => {
-            let mut w = DirectoryCsv::new(&mut out, &p.schema, &typed.projection, &req.time_zone)?;
-            for r in records {
-                w.write(&r)?;
-            }
-            w.finish()?;
-        }
         ("admin", Format::Csv) => {
-            // The preamble counts the records before they are written: at most 1000 (`limit`).
-            let records: Vec<Record> = records.collect();
             let preamble = AdminPreamble {
                 generated_at: now(),
                 zone: req.time_zone.clone(),
@@ -95,16 +112,32 @@ pub(super) fn query(q: &QueryArgs, data: Option<PathBuf>, db: Option<String>, fo
                 TimestampFormat::Int => EpochStyle::Int,
                 TimestampFormat::Str => EpochStyle::Str,
             };
-            let records: Vec<Record> = records.collect();
             write_accounts(&mut out, &p.schema, &typed.projection, &records, total, &req.page_echo, style, req.pretty)?;
         }
-        (_, format) => {
-            let records: Vec<Record> = records.collect();
-            return write_records(format, &p.schema, &typed.projection, &records, &mut out);
-        }
+        (_, format) => return write_records(format, &p.schema, &typed.projection, &records, &mut out),
     }
     out.flush()?;
     Ok(())
+}
+
+/// Where the records of a response go as they arrive.
+enum Sink<'s, W: Write> {
+    /// Straight into the directory CSV.
+    Directory(Box<DirectoryCsv<'s, W>>),
+    /// Kept, for responses that need the count first (admin preamble) or are one JSON value.
+    Collect(Vec<Record>),
+}
+
+impl<W: Write> Sink<'_, W> {
+    fn push(&mut self, r: Record) -> io::Result<()> {
+        match self {
+            Sink::Directory(w) => w.write(&r),
+            Sink::Collect(v) => {
+                v.push(r);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Now, to the microsecond.
