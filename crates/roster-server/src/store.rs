@@ -120,6 +120,28 @@ impl Store {
         }
     }
 
+    /// Hands each record a typed query selects to `each`, in order, as the database
+    /// returns it (constant memory); `each` returning `false` stops the scan.
+    pub fn for_each(&self, schema: &Schema, q: &TypedQuery, each: impl FnMut(Record) -> bool) -> Result<(), String> {
+        match self {
+            Store::Sqlite(path) => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(err)?;
+                roster_sql::sqlite::for_each(&conn, schema, q, each).map_err(err)
+            }
+            Store::Postgres { .. } => {
+                let mut client = self.postgres()?;
+                let result = roster_sql::postgres::for_each(&mut client, schema, q, each).map_err(err);
+                // A scan stopped early leaves the connection usable: the portal is dropped.
+                self.give_back(client);
+                result
+            }
+        }
+    }
+
     /// The page of records a typed query selects, and the total number of matches.
     pub fn run(&self, schema: &Schema, q: &TypedQuery) -> Result<(Vec<Record>, u64), String> {
         match self {
