@@ -192,3 +192,48 @@ fn rate_limit_per_workspace_answers_429_with_retry_after() {
     // Another workspace is not affected (its guest lacks the permission: 403, not 429).
     assert_eq!(s.get(Some("guest"), &[]).0, 403);
 }
+
+/// For random filters, no row outside the auditor's scope is ever returned, and the total
+/// never exceeds the scope's size.
+#[test]
+fn random_filters_never_leave_the_scope() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let s = start(None, USERS, 1_000_000);
+    let visible = users().iter().filter(|r| !matches!(status(r), "DELETED" | "DELETE_IN_PROGRESS")).count() as u64;
+    let statuses = roster_schema::profiles::identity::STATUSES.to_vec();
+    let atom = prop_oneof![
+        (prop::sample::select(statuses.clone()), any::<bool>())
+            .prop_map(|(st, eq)| format!("userStatus {} '{st}'", if eq { "eq" } else { "ne" })),
+        prop::collection::vec(prop::sample::select(statuses), 1..4).prop_map(|v| format!(
+            "userStatus in ({})",
+            v.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+        )),
+        (2015i32..2026, prop::sample::select(vec!["gt", "lt", "ge", "le", "eq", "ne"]))
+            .prop_map(|(y, op)| format!("createdAt {op} {y}-06-01T00:00:00Z")),
+        prop::sample::select(vec!["a", "user", "o'", "@"])
+            .prop_map(|n| format!("contains(username, '{}')", n.replace('\'', "''"))),
+        Just("true".to_owned()),
+        Just("false".to_owned()),
+    ];
+    let filter = atom.prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+            inner.prop_map(|a| format!("not ({a})")),
+        ]
+    });
+    let mut runner = TestRunner::new(Config { cases: 60, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&filter, |f| {
+            let (code, body, _) = s.get(Some("auditor"), &[("filter", f.as_str()), ("limit", "600")]);
+            prop_assert_eq!(code, 200, "{}: {}", f, body);
+            for u in body["items"].as_array().unwrap() {
+                let st = u["userStatus"].as_str().unwrap();
+                prop_assert!(st != "DELETED" && st != "DELETE_IN_PROGRESS", "{} leaked {}", f, u);
+            }
+            prop_assert!(body["total"].as_u64().unwrap() <= visible, "{}: total {}", f, body["total"]);
+            Ok(())
+        })
+        .unwrap();
+}
