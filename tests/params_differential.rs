@@ -202,6 +202,27 @@ fn extra() -> impl Strategy<Value = Option<Expr>> {
     )
 }
 
+/// The same records in the same order; on a difference, a short report: the primary keys,
+/// and the first record that differs.
+fn same(schema: &Schema, a: &[Record], b: &[Record], what: &str) -> Result<(), TestCaseError> {
+    let keys = |rs: &[Record]| rs.iter().map(|r| format!("{:?}", r.get(schema.primary_key))).collect::<Vec<_>>();
+    let (ka, kb) = (keys(a), keys(b));
+    if ka != kb {
+        let first = ka.iter().zip(&kb).position(|(x, y)| x != y).unwrap_or(ka.len().min(kb.len()));
+        return Err(TestCaseError::fail(format!(
+            "{what}: {} vs {} records, first difference at #{first}: {:?} vs {:?}",
+            ka.len(),
+            kb.len(),
+            ka.get(first),
+            kb.get(first)
+        )));
+    }
+    if let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) {
+        return Err(TestCaseError::fail(format!("{what}: record #{i} differs: {:?} vs {:?}", a[i], b[i])));
+    }
+    Ok(())
+}
+
 #[test]
 fn memory_sqlite_and_postgres_agree_on_random_parameter_requests() {
     let e = engines();
@@ -234,7 +255,7 @@ fn memory_sqlite_and_postgres_agree_on_random_parameter_requests() {
             let plan = roster_eval::compile(&profile.schema, &typed);
             let mem = plan.records(&profile.table);
             let lite = roster_sql::sqlite::query(&e.sqlite, &profile.schema, &typed).unwrap();
-            prop_assert_eq!(&mem, &lite, "{} memory vs SQLite on `{}`", name, text);
+            same(&profile.schema, &mem, &lite, &format!("{name} memory vs SQLite on `{text}`"))?;
             let count = plan.count(&profile.table) as u64;
             prop_assert_eq!(
                 count,
@@ -246,7 +267,7 @@ fn memory_sqlite_and_postgres_agree_on_random_parameter_requests() {
             if let Some((_, client)) = &e.postgres {
                 let mut client = client.borrow_mut();
                 let pg = roster_sql::postgres::query(&mut client, &profile.schema, &typed).unwrap();
-                prop_assert_eq!(&mem, &pg, "{} memory vs PostgreSQL on `{}`", name, text);
+                same(&profile.schema, &mem, &pg, &format!("{name} memory vs PostgreSQL on `{text}`"))?;
                 let pg_count = roster_sql::postgres::count(&mut client, &profile.schema, &typed).unwrap();
                 prop_assert_eq!(count, pg_count, "{} PostgreSQL count on `{}`", name, text);
             }
