@@ -106,6 +106,7 @@ impl Column {
 /// | enum | `Vec<u16>`, the index into the field's [`EnumType`](roster_schema::EnumType) values (its dictionary) | 2 bytes |
 /// | bool | `Vec<bool>` | 1 byte |
 /// | string | one contiguous UTF-8 buffer plus `len + 1` byte offsets (`usize`); row `i` is `buf[off[i]..off[i + 1]]` | its bytes + 8 |
+/// | string array | as a string, holding the array's storage text ([`roster_schema::encode_array`]), so element tests run as substring tests, exactly as in SQL | its text + 8 |
 ///
 /// A nullable field also has a validity bitmap (bit `i % 64` of word `i / 64` set when row `i`
 /// holds a value); a null row stores the type's zero (`0`, `false`, code 0, the empty string)

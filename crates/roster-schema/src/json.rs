@@ -1,6 +1,7 @@
 //! The canonical JSON form of a record: an object keyed by the profile's field names,
 //! timestamps as RFC 3339 UTC strings, UUIDs in lower-case 8-4-4-4-12 form, enums as their
-//! text, null for a null field. `decode_record` is strict: an unknown key, a missing
+//! text, string arrays as JSON arrays of strings (null or missing is the empty array; an
+//! element may not hold U+001F), null for a null field. `decode_record` is strict: an unknown key, a missing
 //! non-nullable field, a wrong type or an unknown enum value is an error naming the field.
 
 use serde_json::{Map, Value as Json};
