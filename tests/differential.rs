@@ -11,7 +11,9 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use roster_ast::{CmpOp, Direction, Expr, ExprKind, Func, Literal, Page, Path, Query, SortKey, Span, Timestamp};
+use roster_ast::{
+    ArithOp, CmpOp, Direction, Expr, ExprKind, Func, Literal, Page, Path, Query, SortKey, Span, Timestamp,
+};
 use roster_schema::{Record, Schema, Value};
 
 const USERS: u64 = 3000;
@@ -88,6 +90,48 @@ fn string_operand() -> impl Strategy<Value = Expr> {
     ]
 }
 
+/// Integer-valued operands: date parts of timestamps, `length`/`indexof` of strings, and
+/// arithmetic over them and small literals (issue 3).
+fn int_operand() -> impl Strategy<Value = Expr> {
+    let ts_field = prop::sample::select(vec!["createdAt", "updatedAt", "lastLogin"]);
+    let part = prop::sample::select(vec![Func::Year, Func::Month, Func::Day, Func::Hour, Func::Minute, Func::Second]);
+    let base = prop_oneof![
+        (part, ts_field).prop_map(|(f, t)| call(f, vec![path(t)])),
+        Just(call(Func::Length, vec![path("username")])),
+        string_pool().prop_map(|s| call(Func::IndexOf, vec![path("username"), lit(Literal::String(s))])),
+        (-30i64..30).prop_map(|i| lit(Literal::Int(i))),
+    ];
+    base.prop_recursive(2, 6, 2, |inner| {
+        prop_oneof![
+            (
+                inner.clone(),
+                prop::sample::select(vec![ArithOp::Add, ArithOp::Sub, ArithOp::Div, ArithOp::Mod]),
+                inner.clone()
+            )
+                .prop_map(|(l, op, r)| node(ExprKind::Arith { op, lhs: Box::new(l), rhs: Box::new(r) })),
+            // By a small literal only, so that no product can overflow (the checker rejects
+            // arithmetic that could).
+            (inner.clone(), -30i64..30).prop_map(|(l, k)| node(ExprKind::Arith {
+                op: ArithOp::Mul,
+                lhs: Box::new(l),
+                rhs: Box::new(lit(Literal::Int(k)))
+            })),
+            inner.prop_map(|e| node(ExprKind::Negate { operand: Box::new(e) })),
+        ]
+    })
+}
+
+/// String-valued operands built by `concat` and `substring` (issue 3).
+fn computed_string() -> impl Strategy<Value = Expr> {
+    prop_oneof![
+        (string_operand(), string_pool()).prop_map(|(a, s)| call(Func::Concat, vec![a, lit(Literal::String(s))])),
+        (string_pool(), string_operand()).prop_map(|(s, a)| call(Func::Concat, vec![lit(Literal::String(s)), a])),
+        (string_operand(), 0i64..8).prop_map(|(a, i)| call(Func::Substring, vec![a, lit(Literal::Int(i))])),
+        (string_operand(), 0i64..8, 0i64..6)
+            .prop_map(|(a, i, n)| call(Func::Substring, vec![a, lit(Literal::Int(i)), lit(Literal::Int(n))])),
+    ]
+}
+
 fn leaf(ids: Vec<u128>, instants: Vec<i64>) -> impl Strategy<Value = Expr> {
     let ts_field = prop::sample::select(vec!["createdAt", "updatedAt", "lastLogin"]);
     let statuses = prop::sample::select(roster_schema::profiles::identity::STATUSES.to_vec());
@@ -122,6 +166,20 @@ fn leaf(ids: Vec<u128>, instants: Vec<i64>) -> impl Strategy<Value = Expr> {
             call(Func::Length, vec![path("username")]),
             lit(Literal::Int(n))
         )),
+        (int_operand(), any_op(), prop_oneof![(-40i64..2100).prop_map(|i| lit(Literal::Int(i))), int_operand()])
+            .prop_map(|(a, op, b)| cmp(op, a, b)),
+        (
+            computed_string(),
+            any_op(),
+            prop_oneof![string_pool().prop_map(|s| lit(Literal::String(s))), string_operand()]
+        )
+            .prop_map(|(a, op, b)| cmp(op, a, b)),
+        (
+            prop::sample::select(vec![Func::Contains, Func::StartsWith, Func::EndsWith]),
+            computed_string(),
+            string_pool()
+        )
+            .prop_map(|(f, a, s)| call(f, vec![a, lit(Literal::String(s))])),
         (any_op(), prop::sample::select(ids)).prop_map(|(op, id)| cmp(op, path("id"), lit(Literal::Guid(id)))),
         (any_op(), any::<u128>()).prop_map(|(op, id)| cmp(op, path("id"), lit(Literal::Guid(id)))),
     ]

@@ -1,6 +1,7 @@
 //! Never panic (issue 7): every public parse, check and compile function returns a `Result`
 //! for any input: the OData `$filter`, `$orderby` and query-option parsers, the Mongo query,
-//! fields and sort parsers, the checker (against every built-in profile), the SQL compiler
+//! fields and sort parsers, the REST parameter parser (`roster_params::parse`, first line as
+//! the query string, the rest as the body, for each REST profile), the checker (against every built-in profile), the SQL compiler
 //! for every backend and the in-memory engine. Fed: the fuzz corpora (`fuzz/corpus/*`, `fuzz/regressions`, `fuzz/seeds`,
 //! when present), the workspace's case files and the OData test corpus, adversarial texts
 //! (deep nesting, long inputs, control characters), and random bytes and random token soups
@@ -119,6 +120,22 @@ fn exercise(input: &[u8], profiles: &[(Schema, roster_eval::Table)]) -> Result<b
                     }
                     let _ = roster_eval::compile(schema, &typed).records(table);
                 }
+            }
+        }
+        // REST parameters: the first line as a query string, the rest as a JSON body.
+        let (params_query, params_body) = text.split_once('\n').map_or((&*text, None), |(q, b)| (q, Some(b)));
+        for name in roster_params::PROFILES {
+            let Ok(req) = roster_params::parse(name, params_query, params_body, &roster_params::Caller::default())
+            else {
+                continue;
+            };
+            if let Some((schema, table)) = profiles.iter().find(|(s, _)| s.name == *name)
+                && let Ok(typed) = roster_check::check(&req.query, schema)
+            {
+                for backend in Backend::ALL {
+                    let _ = roster_sql::select(schema, &typed, backend);
+                }
+                let _ = roster_eval::compile(schema, &typed).records(table);
             }
         }
         let Ok(filter) = roster_odata::parse_filter(filter_text) else { return false };

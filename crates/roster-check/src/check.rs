@@ -1,10 +1,10 @@
 //! Lowering of the untyped AST into the typed IR.
 
-use roster_ast::{CmpOp, Expr, ExprKind, Func, Literal, Path, Projection, Query, Span, Timestamp};
+use roster_ast::{ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Path, Projection, Query, Span, Timestamp};
 use roster_schema::{FieldId, FieldType, Schema, Value};
 
 use crate::error::{CheckError, CheckErrorKind};
-use crate::typed::{Operand, Pred, ScalarFunc, StrOp, TypedQuery, TypedSortKey, ValueType, field_value_type};
+use crate::typed::{CallFunc, Operand, Pred, ScalarFunc, StrOp, TypedQuery, TypedSortKey, ValueType, field_value_type};
 
 #[path = "search.rs"]
 mod search;
@@ -556,6 +556,13 @@ impl Checker<'_> {
                         self.err(e.span, CheckErrorKind::NotAValue { found: describe(e), hint: None });
                         return None;
                     }
+                    Func::Year => return self.date_part(CallFunc::Year, *func, args, e, depth),
+                    Func::Month => return self.date_part(CallFunc::Month, *func, args, e, depth),
+                    Func::Day => return self.date_part(CallFunc::Day, *func, args, e, depth),
+                    Func::Hour => return self.date_part(CallFunc::Hour, *func, args, e, depth),
+                    Func::Minute => return self.date_part(CallFunc::Minute, *func, args, e, depth),
+                    Func::Second => return self.date_part(CallFunc::Second, *func, args, e, depth),
+                    Func::Concat | Func::IndexOf | Func::Substring => return self.string_call(*func, args, e, depth),
                     other => return self.unsupported_call(*other, args, e, depth),
                 };
                 let [arg] = args.as_slice() else {
@@ -580,11 +587,212 @@ impl Checker<'_> {
                     arg => Val::Typed(Operand::Func(f, Box::new(arg)), ty),
                 })
             }
+            ExprKind::Arith { op, lhs, rhs } => {
+                let f = match op {
+                    ArithOp::Add => CallFunc::Add,
+                    ArithOp::Sub => CallFunc::Sub,
+                    ArithOp::Mul => CallFunc::Mul,
+                    ArithOp::Div => CallFunc::Div,
+                    ArithOp::Mod => CallFunc::Mod,
+                    ArithOp::DivBy => {
+                        let construct = "`divby` (decimal division; no schema has decimal fields)".into();
+                        self.err(e.span, CheckErrorKind::Unsupported { construct });
+                        return None;
+                    }
+                };
+                let l = self.int_arg(f.name(), lhs, depth);
+                let r = self.int_arg(f.name(), rhs, depth);
+                self.computed(f, vec![l?, r?], e)
+            }
+            ExprKind::Negate { operand } => {
+                let arg = self.int_arg("-", operand, depth)?;
+                self.computed(CallFunc::Neg, vec![arg], e)
+            }
             _ => {
                 self.err(e.span, CheckErrorKind::NotAValue { found: describe(e), hint: None });
                 None
             }
         }
+    }
+
+    /// An integer operand of arithmetic: an integer field, an integer-valued function or an
+    /// integer literal.
+    fn int_arg(&mut self, op: &str, e: &Expr, depth: usize) -> Option<Operand> {
+        match self.value(e, depth + 1)? {
+            Val::Typed(o, ValueType::Int) => Some(o),
+            Val::Lit(Literal::Int(i)) => Some(Operand::Literal(Value::Int(i))),
+            Val::Lit(Literal::Null) => {
+                self.err(e.span, CheckErrorKind::NullArgument { func: if op == "-" { "-" } else { "arithmetic" } });
+                None
+            }
+            Val::Typed(_, ty) => {
+                self.err(
+                    e.span,
+                    CheckErrorKind::OperatorNotApplicable {
+                        op: op.into(),
+                        operand: format!("{} of type {}", describe(e), self.type_desc(ty)),
+                        allowed: "integer fields, integer-valued functions (length, indexof, year, ...) and integers",
+                    },
+                );
+                None
+            }
+            Val::Lit(l) => {
+                self.err(
+                    e.span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: format!("an integer operand for `{op}`"),
+                        found: literal_type_name(&l).into(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    /// `year(t)` … `second(t)` of a timestamp field or literal.
+    fn date_part(&mut self, f: CallFunc, func: Func, args: &[Expr], e: &Expr, depth: usize) -> Option<Val> {
+        let [arg] = args else {
+            self.err(
+                e.span,
+                CheckErrorKind::TypeMismatch {
+                    expected: format!("1 argument for `{}`", func.name()),
+                    found: args.len().to_string(),
+                },
+            );
+            return None;
+        };
+        let operand = match self.value(arg, depth + 1)? {
+            Val::Typed(o, ValueType::Timestamp) => o,
+            Val::Lit(Literal::DateTime(t)) => Operand::Literal(Value::Timestamp(t)),
+            Val::Lit(Literal::String(s)) => match Timestamp::parse(&s) {
+                Ok(t) => Operand::Literal(Value::Timestamp(t)),
+                Err(err) => {
+                    self.err(arg.span, CheckErrorKind::InvalidTimestamp { text: s, expected: err.expected });
+                    return None;
+                }
+            },
+            Val::Lit(Literal::Null) => {
+                self.err(arg.span, CheckErrorKind::NullArgument { func: func.name() });
+                return None;
+            }
+            Val::Typed(_, ty) => {
+                self.err(
+                    arg.span,
+                    CheckErrorKind::OperatorNotApplicable {
+                        op: func.name().into(),
+                        operand: format!("{} of type {}", describe(arg), self.type_desc(ty)),
+                        allowed: "a timestamp field or a date-time",
+                    },
+                );
+                return None;
+            }
+            Val::Lit(l) => {
+                self.err(
+                    arg.span,
+                    CheckErrorKind::TypeMismatch {
+                        expected: format!("a timestamp argument for `{}`", func.name()),
+                        found: literal_type_name(&l).into(),
+                    },
+                );
+                return None;
+            }
+        };
+        self.computed(f, vec![operand], e)
+    }
+
+    /// `concat(a, b)`, `indexof(s, sub)`, `substring(s, start[, length])`.
+    fn string_call(&mut self, func: Func, args: &[Expr], e: &Expr, depth: usize) -> Option<Val> {
+        let f = match func {
+            Func::Concat => CallFunc::Concat,
+            Func::IndexOf => CallFunc::IndexOf,
+            _ => CallFunc::Substring,
+        };
+        let Some((first, rest)) = args.split_first() else {
+            self.err(
+                e.span,
+                CheckErrorKind::TypeMismatch {
+                    expected: format!("arguments for `{}`", func.name()),
+                    found: "none".into(),
+                },
+            );
+            return None;
+        };
+        let mut ok = true;
+        let mut operands = Vec::with_capacity(args.len());
+        match self.string_arg(func, first, depth) {
+            Some(o) => operands.push(o),
+            None => ok = false,
+        }
+        for arg in rest {
+            if f == CallFunc::Substring {
+                // Start and length: non-negative integer literals, so that every backend
+                // agrees (SQL engines differ on negative positions).
+                match &arg.kind {
+                    ExprKind::Literal { value: Literal::Int(i) } if *i >= 0 => {
+                        operands.push(Operand::Literal(Value::Int(*i)))
+                    }
+                    _ => {
+                        self.err(
+                            arg.span,
+                            CheckErrorKind::TypeMismatch {
+                                expected: "a non-negative integer literal as the start or length of `substring`".into(),
+                                found: describe(arg),
+                            },
+                        );
+                        ok = false;
+                    }
+                }
+            } else {
+                match self.string_arg(func, arg, depth) {
+                    Some(o) => operands.push(o),
+                    None => ok = false,
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        self.computed(f, operands, e)
+    }
+
+    /// A checked call: folded when every argument is a literal, rejected when integer
+    /// arithmetic could overflow for some row.
+    fn computed(&mut self, f: CallFunc, args: Vec<Operand>, e: &Expr) -> Option<Val> {
+        if args.iter().all(|a| matches!(a, Operand::Literal(_))) {
+            let values: Vec<Value> = args
+                .into_iter()
+                .filter_map(|a| match a {
+                    Operand::Literal(v) => Some(v),
+                    _ => None,
+                })
+                .collect();
+            return match f.apply(&values) {
+                Value::Int(i) => Some(Val::Lit(Literal::Int(i))),
+                Value::Str(s) => Some(Val::Lit(Literal::String(s))),
+                _ if matches!(f, CallFunc::Div | CallFunc::Mod) && matches!(values.get(1), Some(Value::Int(0))) => {
+                    Some(Val::Lit(Literal::Null))
+                }
+                _ => {
+                    self.err(
+                        e.span,
+                        CheckErrorKind::InvalidNumber { reason: format!("`{}` overflows 64-bit integers", e) },
+                    );
+                    None
+                }
+            };
+        }
+        let operand = Operand::Call(f, args);
+        if !f.returns_string() && magnitude(&operand) > u128::from(i64::MAX.unsigned_abs()) {
+            self.err(
+                e.span,
+                CheckErrorKind::Unsupported {
+                    construct: format!("`{e}`, which can overflow 64-bit integers for some values,"),
+                },
+            );
+            return None;
+        }
+        let ty = if f.returns_string() { ValueType::String } else { ValueType::Int };
+        Some(Val::Typed(operand, ty))
     }
 
     /// A call the typed IR cannot express: a clear error naming the function and, when an
@@ -739,6 +947,31 @@ impl Checker<'_> {
                 let excluded: Vec<FieldId> = paths.iter().filter_map(|p| self.field(p, "returned")).collect();
                 let all: Vec<FieldId> = all().collect();
                 all.into_iter().filter(|id| !excluded.contains(id)).collect()
+            }
+        }
+    }
+}
+
+/// An upper bound of the absolute value of an integer operand over every possible row.
+fn magnitude(o: &Operand) -> u128 {
+    const TEXT: u128 = 1 << 32; // lengths and indexes of strings (far above any real text)
+    match o {
+        Operand::Literal(Value::Int(i)) => u128::from(i.unsigned_abs()),
+        Operand::Literal(_) => 0,
+        Operand::Field(_) => u128::from(i64::MIN.unsigned_abs()),
+        Operand::Func(_, _) => TEXT,
+        Operand::Call(f, args) => {
+            let m = |i: usize| args.get(i).map_or(0, magnitude);
+            match f {
+                CallFunc::Year | CallFunc::Month | CallFunc::Day => 10_000,
+                CallFunc::Hour | CallFunc::Minute | CallFunc::Second => 60,
+                CallFunc::IndexOf => TEXT,
+                CallFunc::Concat | CallFunc::Substring => 0,
+                CallFunc::Add | CallFunc::Sub => m(0).saturating_add(m(1)),
+                CallFunc::Mul => m(0).saturating_mul(m(1)),
+                CallFunc::Div | CallFunc::Mod => m(0),
+                // `-i64::MIN` overflows: negation needs a bound strictly below it.
+                CallFunc::Neg => m(0).saturating_add(1),
             }
         }
     }

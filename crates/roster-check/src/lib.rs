@@ -31,12 +31,14 @@
 mod check;
 mod error;
 mod print;
+mod print_mongo;
 mod scope;
 pub mod typed;
 
 pub use check::{CheckOptions, check, check_filter, check_filter_with, check_with};
 pub use error::{CheckError, CheckErrorKind};
 pub use print::{filter_to_odata, sort_to_odata};
+pub use print_mongo::{NotExpressible, filter_to_mongo, sort_to_mongo};
 pub use roster_schema::{FieldId, Schema, Value};
 pub use scope::{Scope, restrict};
 pub use typed::*;

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use roster_ast::{Direction, Literal};
 use roster_schema::{FieldType, Schema, Value};
 
-use crate::typed::{ElemOp, Operand, Pred, ScalarFunc, StrOp, TypedQuery};
+use crate::typed::{CallFunc, ElemOp, Operand, Pred, ScalarFunc, StrOp, TypedQuery};
 
 /// The filter of a typed query in OData syntax.
 pub fn filter_to_odata(schema: &Schema, pred: &Pred) -> String {
@@ -68,6 +68,32 @@ fn operand_into(schema: &Schema, op: &Operand, context: &Operand, out: &mut Stri
                 ScalarFunc::Length => "length(",
             });
             operand_into(schema, arg, arg, out);
+            out.push(')');
+        }
+        Operand::Call(CallFunc::Neg, args) => {
+            out.push_str("-(");
+            args.iter().for_each(|a| operand_into(schema, a, a, out));
+            out.push(')');
+        }
+        Operand::Call(f @ (CallFunc::Add | CallFunc::Sub | CallFunc::Mul | CallFunc::Div | CallFunc::Mod), args) => {
+            // Always parenthesised: no precedence to get wrong.
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    let _ = write!(out, " {} ", f.name());
+                }
+                operand_into(schema, a, a, out);
+            }
+            out.push(')');
+        }
+        Operand::Call(f, args) => {
+            let _ = write!(out, "{}(", f.name());
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                operand_into(schema, a, a, out);
+            }
             out.push(')');
         }
     }

@@ -11,6 +11,7 @@
 //! | [`Pred::In`] | two-valued | false |
 //! | [`Pred::StrTest`] | three-valued | null when either operand is null |
 //! | [`Pred::AnyElement`] | two-valued | array fields are never null; false for the empty array |
+//! | [`Operand::Func`], [`Operand::Call`] | value | null when an argument is null; `div`/`mod` by zero is null |
 //! | [`Pred::And`], [`Pred::Or`], [`Pred::Not`] | Kleene | `null and false` = false, `null or true` = true, `not null` = null |
 //!
 //! A record is selected when the filter is *true* (not false, not null).
@@ -26,6 +27,11 @@
 //! - [`Pred::AnyElement`] names a string-array field, and its [`ElemTest`] value holds no
 //!   ASCII upper-case letter when `fold_case` is set; array fields appear nowhere else (not as
 //!   operands, not in sorts);
+//! - [`Operand::Call`] has the arity of its [`CallFunc`], arguments of the types it takes,
+//!   at least one argument that is not a literal (constants are folded), `substring`'s
+//!   start and length are non-negative integer literals, and no integer arithmetic can
+//!   overflow 64 bits for any row (the checker bounds every operand), so backends need no
+//!   overflow rule;
 //! - `sort` ends with the primary key, so every order is total.
 
 use roster_ast::{CmpOp, Direction};
@@ -76,6 +82,154 @@ pub enum ScalarFunc {
     Length,
 }
 
+/// Functions of one or more operands beyond [`ScalarFunc`], each with exactly one meaning on
+/// every backend ([`CallFunc::apply`] is the reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallFunc {
+    /// UTC calendar year of a timestamp (proleptic Gregorian, year 0 exists). Integer.
+    Year,
+    /// UTC month 1-12. Integer.
+    Month,
+    /// UTC day of the month 1-31. Integer.
+    Day,
+    /// UTC hour 0-23. Integer.
+    Hour,
+    /// UTC minute 0-59. Integer.
+    Minute,
+    /// UTC second 0-59. Integer.
+    Second,
+    /// `concat(a, b)`: string concatenation.
+    Concat,
+    /// `indexof(s, sub)`: zero-based code-point index of the first occurrence, -1 if none, 0
+    /// for the empty `sub`.
+    IndexOf,
+    /// `substring(s, start)` / `substring(s, start, length)`: code points, zero-based;
+    /// empty past the end.
+    Substring,
+    /// Integer `a + b`.
+    Add,
+    /// Integer `a - b`.
+    Sub,
+    /// Integer `a * b`.
+    Mul,
+    /// Integer division truncating toward zero; null when `b` is 0.
+    Div,
+    /// Remainder with the sign of `a` (truncated division); null when `b` is 0.
+    Mod,
+    /// Integer `-a`.
+    Neg,
+}
+
+impl CallFunc {
+    /// Whether the result is a string (else an integer).
+    pub fn returns_string(self) -> bool {
+        matches!(self, CallFunc::Concat | CallFunc::Substring)
+    }
+
+    /// The OData name of the function or operator.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallFunc::Year => "year",
+            CallFunc::Month => "month",
+            CallFunc::Day => "day",
+            CallFunc::Hour => "hour",
+            CallFunc::Minute => "minute",
+            CallFunc::Second => "second",
+            CallFunc::Concat => "concat",
+            CallFunc::IndexOf => "indexof",
+            CallFunc::Substring => "substring",
+            CallFunc::Add => "add",
+            CallFunc::Sub => "sub",
+            CallFunc::Mul => "mul",
+            CallFunc::Div => "div",
+            CallFunc::Mod => "mod",
+            CallFunc::Neg => "-",
+        }
+    }
+
+    /// The function on non-null arguments of the right types, with the semantics every
+    /// backend implements; `Value::Null` for division by zero, for an overflow (which the
+    /// checker rules out) and for arguments of the wrong types.
+    ///
+    /// ```
+    /// use roster_check::{CallFunc, Value};
+    /// use roster_ast::Timestamp;
+    /// let t = Value::Timestamp(Timestamp::parse("2021-05-06T10:50:35Z").unwrap());
+    /// assert_eq!(CallFunc::Month.apply(&[t]), Value::Int(5));
+    /// assert_eq!(CallFunc::IndexOf.apply(&[Value::Str("zoë!".into()), Value::Str("!".into())]), Value::Int(3));
+    /// assert_eq!(CallFunc::Substring.apply(&[Value::Str("zoë!".into()), Value::Int(2), Value::Int(1)]), Value::Str("ë".into()));
+    /// assert_eq!(CallFunc::Mod.apply(&[Value::Int(-7), Value::Int(3)]), Value::Int(-1));
+    /// assert_eq!(CallFunc::Div.apply(&[Value::Int(7), Value::Int(0)]), Value::Null);
+    /// ```
+    pub fn apply(self, args: &[Value]) -> Value {
+        use CallFunc::*;
+        let int = |i: usize| match args.get(i) {
+            Some(Value::Int(x)) => Some(*x),
+            _ => None,
+        };
+        let text = |i: usize| match args.get(i) {
+            Some(Value::Str(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let out = match self {
+            Year | Month | Day | Hour | Minute | Second => match args.first() {
+                Some(Value::Timestamp(t)) => Some(Value::Int(date_part(self, t.0))),
+                _ => None,
+            },
+            Concat => text(0).zip(text(1)).map(|(a, b)| Value::Str(format!("{a}{b}"))),
+            IndexOf => text(0).zip(text(1)).map(|(h, n)| Value::Int(index_of(h, n))),
+            Substring => text(0).zip(int(1)).map(|(s, start)| {
+                let skip = usize::try_from(start).unwrap_or(usize::MAX);
+                let chars = s.chars().skip(skip);
+                Value::Str(match int(2) {
+                    Some(len) => chars.take(usize::try_from(len).unwrap_or(0)).collect(),
+                    None => chars.collect(),
+                })
+            }),
+            Add => int(0).zip(int(1)).and_then(|(a, b)| a.checked_add(b)).map(Value::Int),
+            Sub => int(0).zip(int(1)).and_then(|(a, b)| a.checked_sub(b)).map(Value::Int),
+            Mul => int(0).zip(int(1)).and_then(|(a, b)| a.checked_mul(b)).map(Value::Int),
+            Div => int(0).zip(int(1)).and_then(|(a, b)| a.checked_div(b)).map(Value::Int),
+            Mod => int(0).zip(int(1)).and_then(|(a, b)| a.checked_rem(b)).map(Value::Int),
+            Neg => int(0).and_then(i64::checked_neg).map(Value::Int),
+        };
+        out.unwrap_or(Value::Null)
+    }
+}
+
+/// The zero-based code-point index of `needle` in `haystack`, -1 if absent.
+pub fn index_of(haystack: &str, needle: &str) -> i64 {
+    match haystack.find(needle) {
+        Some(byte) => haystack[..byte].chars().count() as i64,
+        None => -1,
+    }
+}
+
+/// A UTC calendar part (`Year` … `Second`) of UTC microseconds; other functions give 0.
+pub fn date_part(part: CallFunc, micros: i64) -> i64 {
+    let secs = micros.div_euclid(1_000_000);
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days to a civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    match part {
+        CallFunc::Year => year,
+        CallFunc::Month => month,
+        CallFunc::Day => day,
+        CallFunc::Hour => sod / 3600,
+        CallFunc::Minute => sod / 60 % 60,
+        CallFunc::Second => sod % 60,
+        _ => 0,
+    }
+}
+
 /// A value-producing expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
@@ -85,6 +239,8 @@ pub enum Operand {
     Literal(Value),
     /// A function of one operand; null in, null out.
     Func(ScalarFunc, Box<Operand>),
+    /// A function or arithmetic operator of its arguments; null when an argument is null.
+    Call(CallFunc, Vec<Operand>),
 }
 
 impl Operand {
@@ -94,6 +250,8 @@ impl Operand {
             Operand::Field(id) => schema.get(*id).nullable,
             Operand::Literal(v) => matches!(v, Value::Null),
             Operand::Func(_, arg) => arg.nullable(schema),
+            Operand::Call(CallFunc::Div | CallFunc::Mod, _) => true,
+            Operand::Call(_, args) => args.iter().any(|a| a.nullable(schema)),
         }
     }
 
@@ -113,6 +271,8 @@ impl Operand {
             },
             Operand::Func(ScalarFunc::Length, _) => ValueType::Int,
             Operand::Func(_, _) => ValueType::String,
+            Operand::Call(f, _) if f.returns_string() => ValueType::String,
+            Operand::Call(_, _) => ValueType::Int,
         }
     }
 }
@@ -309,5 +469,62 @@ impl ScalarFunc {
             ScalarFunc::Trim => Value::Str(s.trim_matches(' ').to_owned()),
             ScalarFunc::Length => Value::Int(s.chars().count() as i64),
         }
+    }
+}
+
+#[cfg(test)]
+mod call_tests {
+    use super::*;
+    use roster_ast::Timestamp;
+
+    /// `date_part` against an independent oracle: the parts of the timestamp's own ISO 8601
+    /// text (`roster_ast::time`, a different civil-date algorithm), across years 0..9999.
+    #[test]
+    fn date_parts_match_the_printed_calendar() {
+        let (min, max) = (Timestamp::MIN.0, Timestamp::MAX.0);
+        let step = (max - min) / 20_011;
+        let mut t = min;
+        while t <= max {
+            for micros in [t, t + 999_999, t - 1] {
+                if !(min..=max).contains(&micros) {
+                    continue;
+                }
+                let text = Timestamp(micros).to_string();
+                let num = |r: std::ops::Range<usize>| text[r].parse::<i64>().unwrap();
+                let expected = [num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19)];
+                let parts = [
+                    CallFunc::Year,
+                    CallFunc::Month,
+                    CallFunc::Day,
+                    CallFunc::Hour,
+                    CallFunc::Minute,
+                    CallFunc::Second,
+                ];
+                let got = parts.map(|p| date_part(p, micros));
+                assert_eq!(got, expected, "{text}");
+            }
+            t += step;
+        }
+    }
+
+    #[test]
+    fn string_functions_count_code_points() {
+        let s = |x: &str| Value::Str(x.into());
+        assert_eq!(CallFunc::IndexOf.apply(&[s("aé€😀b"), s("b")]), Value::Int(4));
+        assert_eq!(CallFunc::IndexOf.apply(&[s("abc"), s("")]), Value::Int(0));
+        assert_eq!(CallFunc::IndexOf.apply(&[s("abc"), s("x")]), Value::Int(-1));
+        assert_eq!(CallFunc::Substring.apply(&[s("aé€😀b"), Value::Int(1), Value::Int(2)]), s("é€"));
+        assert_eq!(CallFunc::Substring.apply(&[s("abc"), Value::Int(7)]), s(""));
+        assert_eq!(CallFunc::Concat.apply(&[s("a"), s("é")]), s("aé"));
+    }
+
+    #[test]
+    fn integer_arithmetic_truncates_and_nulls_division_by_zero() {
+        let i = Value::Int;
+        assert_eq!(CallFunc::Div.apply(&[i(-7), i(2)]), i(-3));
+        assert_eq!(CallFunc::Mod.apply(&[i(7), i(-3)]), i(1));
+        assert_eq!(CallFunc::Mod.apply(&[i(7), i(0)]), Value::Null);
+        assert_eq!(CallFunc::Add.apply(&[i(i64::MAX), i(1)]), Value::Null);
+        assert_eq!(CallFunc::Neg.apply(&[i(5)]), i(-5));
     }
 }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use roster_ast::CmpOp;
-use roster_check::{Operand, ScalarFunc, StrOp};
+use roster_check::{CallFunc, Operand, ScalarFunc, StrOp};
 use roster_schema::{EnumType, FieldType, Schema, Value};
 
 use crate::table::{Data, Table};
@@ -152,6 +152,42 @@ pub(crate) enum Expr {
     Field(usize),
     Lit(Lit),
     Func(ScalarFunc, Box<Expr>),
+    /// A [`CallFunc`] of its arguments (null in, null out).
+    Call(CallFunc, Vec<Expr>),
+}
+
+/// `f(args)` with the semantics of [`CallFunc::apply`] (the reference); null in, null out.
+/// Timestamps are their microseconds here, as in storage.
+fn call<'a>(f: CallFunc, args: Vec<Scalar<'a>>) -> Scalar<'a> {
+    if args.contains(&Scalar::Null) {
+        return Scalar::Null;
+    }
+    let values: Vec<Value> = args
+        .into_iter()
+        .map(|a| match a {
+            Scalar::Int(i)
+                if matches!(
+                    f,
+                    CallFunc::Year
+                        | CallFunc::Month
+                        | CallFunc::Day
+                        | CallFunc::Hour
+                        | CallFunc::Minute
+                        | CallFunc::Second
+                ) =>
+            {
+                Value::Timestamp(roster_ast::Timestamp(i))
+            }
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Str(s) => Value::Str(String::from_utf8_lossy(&s).into_owned()),
+            _ => Value::Null,
+        })
+        .collect();
+    match f.apply(&values) {
+        Value::Int(i) => Scalar::Int(i),
+        Value::Str(s) => Scalar::Str(Cow::Owned(s.into_bytes())),
+        _ => Scalar::Null,
+    }
 }
 
 impl Expr {
@@ -161,6 +197,7 @@ impl Expr {
             Operand::Field(id) => Expr::Field(id.index()),
             Operand::Literal(v) => Expr::Lit(Lit::new(v, ctx)),
             Operand::Func(f, arg) => Expr::Func(*f, Box::new(Expr::new(arg, None))),
+            Operand::Call(f, args) => Expr::Call(*f, args.iter().map(|a| Expr::new(a, None)).collect()),
         }
     }
 
@@ -170,6 +207,7 @@ impl Expr {
             Expr::Field(col) => field_scalar(t, *col, row),
             Expr::Lit(lit) => lit.scalar(),
             Expr::Func(f, arg) => apply(*f, arg.eval(t, row)),
+            Expr::Call(f, args) => call(*f, args.iter().map(|a| a.eval(t, row)).collect()),
         }
     }
 
@@ -179,6 +217,7 @@ impl Expr {
             Expr::Field(_) => None,
             Expr::Lit(lit) => Some(lit.scalar()),
             Expr::Func(f, arg) => arg.constant().map(|a| apply(*f, a)),
+            Expr::Call(f, args) => args.iter().map(Expr::constant).collect::<Option<Vec<_>>>().map(|a| call(*f, a)),
         }
     }
 }

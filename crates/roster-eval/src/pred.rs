@@ -307,7 +307,9 @@ fn is_null(schema: &Schema, operand: &Operand, negated: bool) -> Node {
         Operand::Field(id) if schema.get(*id).nullable => Node::IsNull { col: id.index(), negated },
         Operand::Field(_) => Node::Const(negated),
         Operand::Literal(v) => Node::Const(matches!(v, Value::Null) != negated),
-        Operand::Func(..) => general(General::IsNull { operand: Expr::new(operand, None), negated }),
+        Operand::Func(..) | Operand::Call(..) => {
+            general(General::IsNull { operand: Expr::new(operand, None), negated })
+        }
     }
 }
 

@@ -27,6 +27,10 @@ fn value(r: &Record, o: &Operand) -> Value {
             Value::Str(s) => f.apply(&s),
             _ => Value::Null,
         },
+        Operand::Call(f, args) => {
+            let values: Vec<Value> = args.iter().map(|a| value(r, a)).collect();
+            if values.contains(&Value::Null) { Value::Null } else { f.apply(&values) }
+        }
     }
 }
 

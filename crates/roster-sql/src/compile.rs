@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use roster_ast::{CmpOp, Direction};
-use roster_check::{ElemTest, Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
+use roster_check::{CallFunc, ElemTest, Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
 use roster_schema::{Field, FieldId, FieldType, Schema, Value};
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
 
@@ -45,6 +45,11 @@ enum Opnd {
 enum Cond {
     Known(Option<bool>),
     Sql(Expr),
+}
+
+/// A 64-bit integer constant of the compiler itself (never input), written into the SQL.
+fn constant(i: i64) -> Expr {
+    Expr::Constant(sea_query::Value::BigInt(Some(i)))
 }
 
 fn invalid(reason: impl Into<String>) -> SqlError {
@@ -201,7 +206,87 @@ impl Compiler<'_> {
                 }
                 Opnd::Sql { ty, .. } => return Err(invalid(format!("{f:?} applied to a {} operand", ty.name()))),
             },
+            Operand::Call(f, args) => self.call(*f, args)?,
         })
+    }
+
+    /// `f(args…)`: folded when every argument is known, else SQL in which a literal argument
+    /// is a bound parameter. Null propagates through SQL's operators and functions; `div` and
+    /// `mod` divide by `NULLIF(b, 0)`, so that division by zero is null as in Rust.
+    fn call(&self, f: CallFunc, args: &[Operand]) -> Result<Opnd, SqlError> {
+        let compiled = args.iter().map(|a| self.operand(a)).collect::<Result<Vec<_>, _>>()?;
+        if compiled.iter().all(|o| matches!(o, Opnd::Lit(_))) {
+            let values: Vec<Value> = compiled
+                .into_iter()
+                .filter_map(|o| match o {
+                    Opnd::Lit(v) => Some(v),
+                    Opnd::Sql { .. } => None,
+                })
+                .collect();
+            return Ok(Opnd::Lit(if values.contains(&Value::Null) { Value::Null } else { f.apply(&values) }));
+        }
+        let mut nullable = false;
+        let mut exprs = Vec::with_capacity(compiled.len());
+        for o in compiled {
+            exprs.push(match o {
+                Opnd::Lit(Value::Null) => Expr::val(sea_query::Value::BigInt(None)),
+                Opnd::Lit(Value::Int(i)) => self.dialect.int_param(i),
+                Opnd::Lit(Value::Str(s)) => Expr::val(s),
+                Opnd::Lit(Value::Timestamp(t)) => self.dialect.int_param(t.0),
+                Opnd::Lit(v) => return Err(invalid(format!("`{}` of the literal {v:?}", f.name()))),
+                Opnd::Sql { expr, nullable: n, .. } => {
+                    nullable |= n;
+                    expr
+                }
+            });
+        }
+        let arg =
+            |i: usize| exprs.get(i).cloned().ok_or_else(|| invalid(format!("`{}` without argument {i}", f.name())));
+        let d = self.dialect;
+        let expr = match f {
+            CallFunc::Year | CallFunc::Month | CallFunc::Day | CallFunc::Hour | CallFunc::Minute | CallFunc::Second => {
+                // Whole seconds by floor division (timestamps before 1970 are negative).
+                let micros = arg(0)?;
+                let million = || constant(1_000_000);
+                let floor_mod = micros.clone().modulo(million()).add(million()).modulo(million());
+                let secs = d.int_div(micros.sub(floor_mod), million());
+                d.date_part(f, secs)
+            }
+            CallFunc::Concat => d.concat(arg(0)?, arg(1)?),
+            CallFunc::IndexOf => d.index_of(arg(0)?, arg(1)?).sub(constant(1)),
+            CallFunc::Substring => {
+                // 32-bit positions (SQL's `substr` takes `integer`); past any real string a
+                // larger value means the same.
+                let int32 = |i: i64| d.int_param(Ord::min(i, i64::from(i32::MAX)));
+                let start = match args.get(1) {
+                    Some(Operand::Literal(Value::Int(i))) => int32(i.saturating_add(1)),
+                    _ => return Err(invalid("substring without a literal start")),
+                };
+                let len = match args.get(2) {
+                    Some(Operand::Literal(Value::Int(n))) => Some(int32(*n)),
+                    Some(_) => return Err(invalid("substring without a literal length")),
+                    None => None,
+                };
+                d.substring(arg(0)?, start, len)
+            }
+            CallFunc::Add => arg(0)?.add(arg(1)?),
+            CallFunc::Sub => arg(0)?.sub(arg(1)?),
+            CallFunc::Mul => arg(0)?.mul(arg(1)?),
+            CallFunc::Div | CallFunc::Mod => {
+                // A literal divisor other than 0 needs no NULLIF (and makes no null).
+                let divisor = match args.get(1) {
+                    Some(Operand::Literal(Value::Int(k))) if *k != 0 => arg(1)?,
+                    _ => {
+                        nullable = true;
+                        Func::cust("NULLIF").args([arg(1)?, constant(0)]).into()
+                    }
+                };
+                if f == CallFunc::Div { d.int_div(arg(0)?, divisor) } else { arg(0)?.modulo(divisor) }
+            }
+            CallFunc::Neg => constant(0).sub(arg(0)?),
+        };
+        let ty = if f.returns_string() { ValueType::String } else { ValueType::Int };
+        Ok(Opnd::Sql { expr, nullable, ty })
     }
 
     /// A literal as a bound parameter next to an operand of type `ty` (which gives an enum

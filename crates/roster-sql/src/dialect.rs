@@ -3,10 +3,11 @@
 //! DDL generator ask it; they never test which backend they are compiling for.
 
 use sea_query::{
-    Alias, Expr, ExprTrait, Func, IndexCreateStatement, InsertStatement, MysqlQueryBuilder, PostgresQueryBuilder,
-    SelectStatement, SqliteQueryBuilder, TableCreateStatement, Value, Values,
+    Alias, BinOper, Expr, ExprTrait, Func, IndexCreateStatement, InsertStatement, MysqlQueryBuilder,
+    PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, TableCreateStatement, Value, Values,
 };
 
+use roster_check::CallFunc;
 use roster_schema::FieldType;
 
 use crate::Backend;
@@ -50,6 +51,42 @@ pub(crate) trait Dialect {
     fn starts_with(&self, haystack: Expr, needle: Expr) -> Expr;
     /// `haystack` ends with `needle`; null if either is null.
     fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr;
+
+    /// A bound 64-bit integer parameter, typed as such (PostgreSQL would otherwise infer
+    /// `integer` for a parameter next to an untyped one).
+    fn int_param(&self, i: i64) -> Expr {
+        Func::cast_as(Expr::val(i), Alias::new("BIGINT")).into()
+    }
+    /// Integer division of 64-bit integers, truncating toward zero.
+    fn int_div(&self, a: Expr, b: Expr) -> Expr {
+        a.div(b)
+    }
+    /// A UTC calendar part (`Year` … `Second` of [`CallFunc`]) of whole seconds since 1970,
+    /// as a 64-bit integer.
+    fn date_part(&self, part: CallFunc, secs: Expr) -> Expr;
+    /// `a || b`; null if either is null.
+    fn concat(&self, a: Expr, b: Expr) -> Expr {
+        a.binary(BinOper::Custom("||"), b)
+    }
+    /// The one-based code-point position of `needle` in `haystack`, 0 if absent, 1 for the
+    /// empty needle; null if either is null.
+    fn index_of(&self, haystack: Expr, needle: Expr) -> Expr;
+    /// `length` code points (all when `None`) from the one-based code-point `start`.
+    fn substring(&self, s: Expr, start: Expr, len: Option<Expr>) -> Expr {
+        call("substr", [s, start].into_iter().chain(len))
+    }
+}
+
+/// The `strftime`/`EXTRACT` name of a date part.
+fn part_name(part: CallFunc) -> (&'static str, &'static str) {
+    match part {
+        CallFunc::Year => ("%Y", "YEAR"),
+        CallFunc::Month => ("%m", "MONTH"),
+        CallFunc::Day => ("%d", "DAY"),
+        CallFunc::Hour => ("%H", "HOUR"),
+        CallFunc::Minute => ("%M", "MINUTE"),
+        _ => ("%S", "SECOND"),
+    }
 }
 
 /// The dialect of a backend.
@@ -59,6 +96,11 @@ pub(crate) fn dialect(backend: Backend) -> &'static dyn Dialect {
         Backend::Sqlite => &Sqlite,
         Backend::MySql => &MySql,
     }
+}
+
+/// A string written into the SQL text (a constant of the compiler, never input).
+fn text(s: &'static str) -> Expr {
+    Expr::Constant(Value::String(Some(s.into())))
 }
 
 /// An integer written into the SQL text (a constant of the compiler, never input).
@@ -140,6 +182,28 @@ impl Dialect for Postgres {
     fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr {
         call("right", [haystack, Func::char_length(needle.clone()).into()]).eq(needle)
     }
+    fn date_part(&self, part: CallFunc, secs: Expr) -> Expr {
+        // PostgreSQL counts 1 BC as year -1 (no year 0); Roster's calendar has a year 0.
+        let (_, field) = part_name(part);
+        // date_part('year', timezone('UTC', to_timestamp(secs))): the UTC calendar; the
+        // seconds are whole, so the double it returns is exact.
+        let utc = call("timezone", [text("UTC"), call("to_timestamp", [secs])]);
+        let e: Expr = Func::cast_as(call("date_part", [text(field), utc]), Alias::new("BIGINT")).into();
+        if part == CallFunc::Year {
+            let bc: Expr = Expr::case(e.clone().lt(int(1)), int(1)).finally(int(0)).into();
+            e.add(bc)
+        } else {
+            e
+        }
+    }
+    fn index_of(&self, haystack: Expr, needle: Expr) -> Expr {
+        Func::cast_as(Func::cust("strpos").args([haystack, needle]), Alias::new("BIGINT")).into()
+    }
+    fn substring(&self, s: Expr, start: Expr, len: Option<Expr>) -> Expr {
+        // `substr(text, integer, integer)`: the 64-bit parameters are narrowed in SQL.
+        let int4 = |e: Expr| -> Expr { Func::cast_as(e, Alias::new("INTEGER")).into() };
+        call("substr", [s, int4(start)].into_iter().chain(len.map(int4)))
+    }
 }
 
 /// SQLite (3.30+). Text compares with the default `BINARY` collation (bytes); `lower` and
@@ -198,6 +262,21 @@ impl Dialect for Sqlite {
         let start = self.char_length(haystack.clone()).sub(self.char_length(needle.clone())).add(int(1));
         call("substr", [haystack, start]).eq(needle)
     }
+    fn date_part(&self, part: CallFunc, secs: Expr) -> Expr {
+        let (format, _) = part_name(part);
+        let text = call(
+            "strftime",
+            [
+                Expr::Constant(Value::String(Some(format.into()))),
+                secs,
+                Expr::Constant(Value::String(Some("unixepoch".into()))),
+            ],
+        );
+        Func::cast_as(text, Alias::new("INTEGER")).into()
+    }
+    fn index_of(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("instr", [haystack, needle])
+    }
 }
 
 /// MySQL (8.0.17+). Text columns are `utf8mb4` with the `utf8mb4_0900_bin` collation:
@@ -253,5 +332,25 @@ impl Dialect for MySql {
     }
     fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr {
         call("RIGHT", [haystack, Func::char_length(needle.clone()).into()]).eq(needle)
+    }
+    fn int_param(&self, i: i64) -> Expr {
+        Func::cast_as(Expr::val(i), Alias::new("SIGNED")).into()
+    }
+    fn int_div(&self, a: Expr, b: Expr) -> Expr {
+        a.binary(BinOper::Custom("DIV"), b)
+    }
+    fn date_part(&self, part: CallFunc, secs: Expr) -> Expr {
+        // YEAR(CONVERT_TZ(FROM_UNIXTIME(secs), @@session.time_zone, '+00:00')): UTC whatever
+        // the session's zone. FROM_UNIXTIME has no instants before 1970 (null there).
+        let (_, field) = part_name(part);
+        let local = call("FROM_UNIXTIME", [secs]);
+        let utc = call("CONVERT_TZ", [local, Expr::cust("@@session.time_zone"), text("+00:00")]);
+        Expr::FunctionCall(Func::cust(field).arg(utc))
+    }
+    fn concat(&self, a: Expr, b: Expr) -> Expr {
+        call("CONCAT", [a, b])
+    }
+    fn index_of(&self, haystack: Expr, needle: Expr) -> Expr {
+        call("LOCATE", [needle, haystack])
     }
 }

@@ -66,6 +66,10 @@ fn operand(r: &Record, o: &Operand) -> Value {
             },
             _ => Value::Null,
         },
+        Operand::Call(f, args) => {
+            let values: Vec<Value> = args.iter().map(|a| operand(r, a)).collect();
+            if values.contains(&Value::Null) { Value::Null } else { f.apply(&values) }
+        }
     }
 }
 
