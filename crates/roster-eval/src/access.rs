@@ -425,7 +425,11 @@ mod tests {
             lhs: Operand::Field(id("createdAt")),
             rhs: Operand::Literal(Value::Timestamp(Timestamp(micros))),
         };
-        let status = |op, code| Pred::Cmp { op, lhs: Operand::Field(id("userStatus")), rhs: Operand::Literal(Value::Enum(code)) };
+        let status = |op, code| Pred::Cmp {
+            op,
+            lhs: Operand::Field(id("userStatus")),
+            rhs: Operand::Literal(Value::Enum(code)),
+        };
         let filters = [
             Pred::Const(true),
             created(CmpOp::Gt, 1_622_505_600_000_000),
