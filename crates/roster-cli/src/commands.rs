@@ -17,9 +17,15 @@ use crate::error::CliError;
 #[path = "params.rs"]
 mod params;
 
+#[path = "chat.rs"]
+mod chat;
+
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Generate { profile, users, seed, format, output } if chat::is_document_profile(&profile) => {
+            chat::generate(users, seed, format, output.as_deref())
+        }
         Command::Generate { profile, users, seed, format, output } => {
             generate(&profile, users, seed, format, output.as_deref())
         }
@@ -74,7 +80,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 pub(crate) fn profile(name: &str) -> Result<Profile, CliError> {
     profiles::by_name(name).ok_or_else(|| {
-        CliError::Usage(format!("unknown profile `{name}`; the profiles are: {}", profiles::NAMES.join(", ")))
+        let all: Vec<&str> = profiles::NAMES.iter().chain(profiles::DOCUMENT_NAMES).copied().collect();
+        CliError::Usage(format!("unknown profile `{name}`; the profiles are: {}", all.join(", ")))
     })
 }
 

@@ -14,6 +14,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod document;
 mod json;
 pub mod profiles;
 pub mod rng;

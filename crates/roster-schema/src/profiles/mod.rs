@@ -6,6 +6,7 @@ use crate::{Record, Schema};
 
 pub mod accounts;
 pub mod admin;
+pub mod chat;
 pub mod directory;
 pub mod identity;
 mod names;
@@ -34,6 +35,10 @@ impl Profile {
 
 /// The names of the built-in profiles.
 pub const NAMES: &[&str] = &["identity", "directory", "admin", "accounts"];
+
+/// The built-in document profiles (MongoDB semantics, [`crate::document`]): their schemas
+/// and generators live in their modules (`chat::schema`, `chat::generate`).
+pub const DOCUMENT_NAMES: &[&str] = &["chat"];
 
 /// A built-in profile by name.
 pub fn by_name(name: &str) -> Option<Profile> {
