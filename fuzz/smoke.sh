@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The fuzz smoke run (scripts/test.sh runs it): installs what it needs (the nightly toolchain
 # and cargo-fuzz, if missing), seeds the corpora, builds every target and runs each for
-# FUZZ_SECONDS seconds (default 5). A failure prints the fuzzer's log and the crashing input
-# (saved under artifacts/<target>/).
+# FUZZ_SECONDS seconds (default 5): every target `cargo fuzz list` names, which must include
+# the EXPECTED ones below. A failure prints the fuzzer's log and the crashing input (saved
+# under artifacts/<target>/).
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${FUZZ_SECONDS:-5}"
@@ -22,7 +23,12 @@ fi
 
 ./seed.sh
 cargo +nightly fuzz build
-for t in $(cargo +nightly fuzz list); do
+EXPECTED="odata_filter odata_orderby odata_query mongo check roundtrip differential params"
+listed=$(cargo +nightly fuzz list)
+for t in $EXPECTED; do
+    grep -qx "$t" <<<"$listed" || { echo "fuzz target $t is missing from fuzz/Cargo.toml"; exit 1; }
+done
+for t in $listed; do
     log="target/smoke-$t.log"
     mkdir -p target
     if cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 >"$log" 2>&1; then

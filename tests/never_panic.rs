@@ -1,9 +1,10 @@
 //! Never panic (issue 7): every public parse, check and compile function returns a `Result`
 //! for any input: the OData `$filter`, `$orderby` and query-option parsers, the Mongo query,
 //! fields and sort parsers, the REST parameter parser (`roster_params::parse`, first line as
-//! the query string, the rest as the body, for each REST profile), the checker (against every built-in profile), the SQL compiler
-//! for every backend and the in-memory engine. Fed: the fuzz corpora (`fuzz/corpus/*`, `fuzz/regressions`, `fuzz/seeds`,
-//! when present), the workspace's case files and the OData test corpus, adversarial texts
+//! the query string, the rest as the body, for each REST profile), the checker (against
+//! every built-in profile), the SQL compiler for every backend and the in-memory engine. Fed:
+//! the fuzz corpora (`fuzz/corpus/*`, `fuzz/regressions`, `fuzz/seeds`, when present), the
+//! workspace's case files and the OData test corpus, adversarial texts
 //! (deep nesting, long inputs, control characters), and random bytes and random token soups
 //! from proptest. A panic in any stage fails the test with the input that caused it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -20,9 +20,15 @@
 //!   is a fixed point.
 //! - [`differential`]: in memory and SQLite return the same ids in the same order, and the
 //!   same count, on a small fixed data set.
+//! - [`params`]: REST parameters (`roster-params`): a query string and an optional JSON body,
+//!   parsed for every REST profile (`directory`, `admin`, `accounts`); a request checks
+//!   against its profile, compiles for every backend, runs in memory and renders as the
+//!   endpoint's response (CSV or JSON, in the requested zone); error spans lie in the query
+//!   string.
 //!
 //! Input format of `check` and `differential`: the `$filter` on the first line, an optional
-//! `$orderby` on the second, an optional `limit offset` (decimal) on the third.
+//! `$orderby` on the second, an optional `limit offset` (decimal) on the third. Of `params`:
+//! the query string on the first line, the JSON body (if any) after it.
 #![forbid(unsafe_code)]
 #![allow(clippy::panic)]
 
@@ -32,8 +38,11 @@ use roster_ast::{Diagnostic, Expr, ExprKind, Page, Query, Span};
 use roster_odata::Options;
 use roster_schema::{Record, Schema, Value};
 
-/// Every target: its name (the `fuzz_targets/` binary) and its body.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+/// A target: its name (the `fuzz_targets/` binary) and its body.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// Every target.
+pub const TARGETS: [Target; 8] = [
     ("odata_filter", odata_filter),
     ("odata_orderby", odata_orderby),
     ("odata_query", odata_query),
@@ -41,6 +50,7 @@ pub const TARGETS: [(&str, fn(&[u8])); 7] = [
     ("check", check),
     ("roundtrip", roundtrip),
     ("differential", differential),
+    ("params", params),
 ];
 
 /// Tight limits, so that the limit paths are exercised as often as the rest.
@@ -355,5 +365,111 @@ pub fn differential(data: &[u8]) {
                 .unwrap_or_else(|err| panic!("SQLite count fails on `{text}`: {err}"));
             assert_eq!(count, lite_count, "count on `{text}`");
         });
+    });
+}
+
+/// The REST profiles with a small generated table each, for [`params`].
+struct RestProfile {
+    name: &'static str,
+    schema: Schema,
+    table: roster_eval::Table,
+}
+
+thread_local! {
+    static REST: Vec<RestProfile> = roster_params::PROFILES
+        .iter()
+        .map(|name| {
+            let p = roster_schema::profiles::by_name(name).unwrap_or_else(|| panic!("no profile {name}"));
+            let table = roster_eval::Table::from_records(&p.schema, p.generate(60, 11)).unwrap_or_else(|e| panic!("{e}"));
+            RestProfile { name: p.name, schema: p.schema, table }
+        })
+        .collect();
+}
+
+/// Writes `req`'s response for `rows` of `p` the way the endpoint does (the server's and the
+/// CLI's writers), into memory.
+fn render(p: &RestProfile, req: &roster_params::Request, typed: &roster_check::TypedQuery, rows: &[usize], total: u64) {
+    use roster_render::endpoint::{AdminCsv, AdminPreamble, DirectoryCsv, EpochStyle, write_accounts};
+    let records: Vec<Record> = rows.iter().map(|&r| p.table.record(r, &typed.projection)).collect();
+    let fields = &typed.projection;
+    let mut out = Vec::new();
+    let written = match p.name {
+        "directory" => DirectoryCsv::new(&mut out, &p.schema, fields, &req.time_zone).and_then(|mut w| {
+            records.iter().try_for_each(|r| w.write(r))?;
+            w.finish()
+        }),
+        "admin" => {
+            let preamble = AdminPreamble {
+                generated_at: roster_schema::Timestamp(1_700_000_000_123_456),
+                zone: req.time_zone.clone(),
+                records: records.len() as u64,
+                account: ["Acme", "California", "USA", "205656"].map(str::to_owned),
+                requester: ["John Doe", "quays_wy40"].map(str::to_owned),
+            };
+            AdminCsv::new(&mut out, &p.schema, fields, &preamble).and_then(|mut w| {
+                records.iter().try_for_each(|r| w.write(r))?;
+                w.finish()
+            })
+        }
+        _ => {
+            let style = match req.timestamp_format {
+                roster_params::TimestampFormat::Int => EpochStyle::Int,
+                roster_params::TimestampFormat::Str => EpochStyle::Str,
+            };
+            write_accounts(&mut out, &p.schema, fields, &records, total, &req.page_echo, style, req.pretty)
+        }
+    };
+    written.unwrap_or_else(|e| panic!("writing the {} response into memory fails: {e}", p.name));
+    assert!(std::str::from_utf8(&out).is_ok(), "the {} response is not UTF-8", p.name);
+}
+
+/// REST parameters: the query string (first line) and the JSON body (the rest, if any), for
+/// every REST profile. A request checks against its profile (the front end emits only what
+/// the schema accepts), compiles for every backend, runs in memory and renders as the
+/// endpoint's response; an error names a parameter and its span lies in the query string.
+pub fn params(data: &[u8]) {
+    let Some(text) = text(data) else { return };
+    let (query, body) = match text.split_once('\n') {
+        Some((q, b)) => (q, Some(b)),
+        None => (text, None),
+    };
+    let caller = roster_params::Caller::default();
+    REST.with(|profiles| {
+        for p in profiles {
+            match roster_params::parse(p.name, query, body, &caller) {
+                Ok(req) => {
+                    if let Some(f) = &req.query.filter {
+                        assert_spans(f, query.len());
+                        let _ = f.to_string();
+                    }
+                    let typed = roster_check::check(&req.query, &p.schema).unwrap_or_else(|e| {
+                        panic!(
+                            "{} parameters `{query}` body {body:?} give a query that does not check: {}",
+                            p.name, e[0]
+                        )
+                    });
+                    for backend in roster_sql::Backend::ALL {
+                        roster_sql::select(&p.schema, &typed, backend).unwrap_or_else(|e| {
+                            panic!("{} parameters `{query}` check but do not compile for {backend}: {e}", p.name)
+                        });
+                        roster_sql::count(&p.schema, &typed, backend).unwrap_or_else(|e| {
+                            panic!("{} parameters `{query}` check but their count does not compile: {e}", p.name)
+                        });
+                    }
+                    let plan = roster_eval::compile(&p.schema, &typed);
+                    let rows = plan.rows(&p.table);
+                    let total = plan.count(&p.table) as u64;
+                    assert!(rows.len() as u64 <= total, "{} `{query}`: a page longer than the count", p.name);
+                    render(p, &req, &typed, &rows, total);
+                }
+                Err(e) => {
+                    assert!(!e.code().is_empty() && !e.to_string().is_empty(), "{e:?}");
+                    if let roster_params::Origin::Query(span) = e.origin {
+                        assert_error_span(span, query.len(), &e);
+                    }
+                    let _ = (e.to_string(), e.help());
+                }
+            }
+        }
     });
 }

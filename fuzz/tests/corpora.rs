@@ -34,6 +34,21 @@ fn seeds() -> Vec<Vec<u8>> {
             out.push(text.as_bytes().to_vec());
         }
     }
+    // The REST parameter cases, `name | query string | body`, as `query string\nbody`.
+    let case_files = std::fs::read_dir(ws.join("tests/cases")).into_iter().flatten().flatten();
+    let case_files = case_files.flat_map(|p| std::fs::read_dir(p.path()).into_iter().flatten().flatten());
+    for f in case_files.map(|e| e.path()).filter(|p| {
+        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("params") && n.ends_with(".txt"))
+    }) {
+        for line in read(f).lines().filter(|l| !l.starts_with('#')) {
+            let mut parts = line.splitn(3, '|').skip(1).map(str::trim);
+            let Some(query) = parts.next() else { continue };
+            match parts.next().filter(|b| !b.is_empty()) {
+                Some(body) => out.push(format!("{query}\n{body}").into_bytes()),
+                None => out.push(query.as_bytes().to_vec()),
+            }
+        }
+    }
     for entry in std::fs::read_dir(root().join("seeds")).into_iter().flatten().flatten() {
         for line in read(entry.path()).lines().filter(|l| !l.starts_with('#')) {
             // `\n` in a seeds file separates the filter, $orderby and page lines.
