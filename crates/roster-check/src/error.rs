@@ -144,6 +144,14 @@ pub enum CheckErrorKind {
     /// `username eq 'a\u{0}b'`: a string literal containing U+0000, which no stored value
     /// can contain (PostgreSQL rejects it in text), so it is refused on every backend.
     NulInString,
+    /// `{"name": {"$regex": "(?=a)"}}`: a regular expression that does not parse, uses a
+    /// feature the `regex` crate lacks (look-around, backreferences) or is over a limit.
+    InvalidRegex {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        help: Option<String>,
+    },
 }
 
 impl fmt::Display for CheckErrorKind {
@@ -186,6 +194,7 @@ impl fmt::Display for CheckErrorKind {
                 write!(f, "no page size given; at most {max} rows per page are allowed")
             }
             NulInString => f.write_str("a string literal contains the NUL character (U+0000)"),
+            InvalidRegex { message, .. } => f.write_str(message),
         }
     }
 }
@@ -213,6 +222,7 @@ impl Diagnostic for CheckError {
             InListTooLong { .. } => "in-list-too-long",
             PageTooLarge { .. } => "page-too-large",
             NulInString => "nul-in-string",
+            InvalidRegex { .. } => "invalid-regex",
         }
     }
 
@@ -233,6 +243,7 @@ impl Diagnostic for CheckError {
             InListTooLong { .. } => Some("split the list, or raise `CheckOptions::max_in_list`".into()),
             PageTooLarge { max, .. } => Some(format!("ask for at most {max} rows and page with the offset")),
             NulInString => Some("remove the NUL character: no stored string contains one".into()),
+            InvalidRegex { help, .. } => help.clone(),
             _ => None,
         }
     }

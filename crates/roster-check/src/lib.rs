@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 mod check;
+pub mod document;
 mod error;
 mod print;
 mod print_mongo;

@@ -53,6 +53,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", compiled.values_json());
             Ok(())
         }
+        Command::Query { query, data, format, .. } if chat::is_document_profile(&query.profile) => {
+            chat::query(&query, data.as_deref(), format)
+        }
         Command::Query { query, data, db, format } if query.dialect == Dialect::Params => {
             params::query(&query, data, db, format)
         }

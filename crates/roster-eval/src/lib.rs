@@ -67,6 +67,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod document;
 mod access;
 mod bits;
 mod error;

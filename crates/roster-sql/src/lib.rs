@@ -102,6 +102,7 @@
 mod compile;
 mod ddl;
 mod dialect;
+pub mod document;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
