@@ -281,6 +281,7 @@ fn differential(cases: u32) {
     let strategy = (filter(ids, instants), sort(), page());
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let nonempty = std::cell::Cell::new(0u32);
+    let in_mongo = std::cell::Cell::new(0u32);
     let result = runner.run(&strategy, |(f, sort, page)| {
         let text = f.to_string();
         let parsed = roster_odata::parse_filter(&text).map_err(|err| TestCaseError::fail(format!("{text}: {err}")))?;
@@ -301,6 +302,28 @@ fn differential(cases: u32) {
         let count = plan.count(&e.table) as u64;
         let lite_count = roster_sql::sqlite::count(&e.sqlite, &e.schema, &typed).unwrap();
         prop_assert_eq!(count, lite_count, "count on `{}`", text);
+        // Translations mean the same: the typed filter printed as OData, and as Mongo where
+        // Mongo can say it, parses and checks again into a query selecting the same records.
+        let again = |parsed: Option<Expr>, dialect: &str, printed: &str| -> Result<(), TestCaseError> {
+            let q = Query { filter: parsed, sort: query.sort.clone(), projection: None, page: query.page };
+            let typed = roster_check::check(&q, &e.schema)
+                .map_err(|errs| TestCaseError::fail(format!("{dialect} `{printed}` of `{text}` does not check: {errs:?}")))?;
+            let ids = ids_of(&roster_eval::compile(&e.schema, &typed).records(&e.table));
+            prop_assert_eq!(&mem, &ids, "{} translation `{}` of `{}` selects other records", dialect, printed, text);
+            Ok(())
+        };
+        let odata = roster_check::filter_to_odata(&e.schema, &typed.filter);
+        let parsed = roster_odata::parse_filter(&odata)
+            .map_err(|err| TestCaseError::fail(format!("OData translation `{odata}` of `{text}`: {err}")))?;
+        again(Some(parsed), "OData", &odata)?;
+        if let Ok(mongo) = roster_check::filter_to_mongo(&e.schema, &typed.filter) {
+            let mongo = mongo.to_string();
+            let opts = roster_mongo::Options { id_field: Some("id".into()), ..roster_mongo::Options::default() };
+            let parsed = roster_mongo::parse_query_with(&mongo, &opts)
+                .map_err(|err| TestCaseError::fail(format!("Mongo translation `{mongo}` of `{text}`: {err}")))?;
+            again(parsed, "Mongo", &mongo)?;
+            in_mongo.set(in_mongo.get() + 1);
+        }
         if !mem.is_empty() {
             nonempty.set(nonempty.get() + 1);
         }
@@ -319,6 +342,9 @@ fn differential(cases: u32) {
     // The generator must produce interesting queries, not only empty results.
     let nonempty = nonempty.get();
     assert!(nonempty > cases / 4, "only {nonempty} of {cases} queries matched anything");
+    // Mongo cannot say everything (functions of fields), but most generated filters.
+    let in_mongo = in_mongo.get();
+    assert!(in_mongo > cases / 5, "only {in_mongo} of {cases} filters could be written as Mongo");
 }
 
 impl Engines {

@@ -1,6 +1,8 @@
 //! Lowering of the untyped AST into the typed IR.
 
-use roster_ast::{ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Path, Projection, Query, Span, Timestamp};
+use roster_ast::{
+    ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Path, Projection, Query, Span, Step, StepKind, Timestamp,
+};
 use roster_schema::{FieldId, FieldType, Schema, Value};
 
 use crate::error::{CheckError, CheckErrorKind};
@@ -8,6 +10,9 @@ use crate::typed::{CallFunc, Operand, Pred, ScalarFunc, StrOp, TypedQuery, Typed
 
 #[path = "search.rs"]
 mod search;
+
+#[path = "regex_lit.rs"]
+mod regex_lit;
 
 /// Checker limits: resource bounds on untrusted queries, each reported as an error with its
 /// own code and a span (the text-level limits, length and parser depth, are the parsers' own
@@ -149,7 +154,21 @@ fn describe(e: &Expr) -> String {
         ExprKind::Has { .. } => "a `has` test".into(),
         ExprKind::Array { .. } => "a JSON array".into(),
         ExprKind::Object { .. } => "a JSON object".into(),
+        ExprKind::Navigate { steps } => navigation(steps),
         ExprKind::Literal { value } => literal_type_name(value).into(),
+    }
+}
+
+/// Names the first step of an OData navigation path that a user schema cannot resolve.
+fn navigation(steps: &[Step]) -> String {
+    let step = steps.iter().find(|s| !matches!(s.kind, StepKind::Member { .. }));
+    match step.map(|s| &s.kind) {
+        Some(StepKind::Call { name, .. }) => format!("the function call `{name}(…)` (user schemas have no functions)"),
+        Some(StepKind::Key { .. }) => "a key predicate `(…)` (user lists have no keyed collections)".into(),
+        Some(StepKind::Filter { .. }) => "a `$filter(…)` path segment".into(),
+        Some(StepKind::Count { .. }) => "`$count($filter=…)`".into(),
+        Some(StepKind::Lambda { .. }) => "a lambda after a function call or filter segment".into(),
+        Some(StepKind::Member { .. }) | None => "a navigation path".into(),
     }
 }
 
@@ -176,6 +195,11 @@ impl Checker<'_> {
 
     fn field(&mut self, path: &Path, usage: &'static str) -> Option<FieldId> {
         let name = &path.segments[0];
+        if let Some(at) = path.segments.iter().find(|s| s.starts_with('@')) {
+            let construct = format!("the annotation or parameter alias `{at}`");
+            self.err(path.span, CheckErrorKind::Unsupported { construct });
+            return None;
+        }
         let Some((id, field)) = self.schema.field(name) else {
             let suggestion = self.schema.suggest(name).map(str::to_owned);
             self.err(path.span, CheckErrorKind::UnknownField { name: path.joined("/"), suggestion });
@@ -274,8 +298,9 @@ impl Checker<'_> {
             ExprKind::Quantified { quantifier, path, var, predicate } => {
                 self.quantified(*quantifier, path, var, predicate, e.span, depth)
             }
-            ExprKind::Regex { .. } => {
-                self.err(e.span, CheckErrorKind::Unsupported { construct: describe(e) });
+            ExprKind::Regex { target, pattern, flags } => self.regex(target, pattern, flags, e.span, depth),
+            ExprKind::Navigate { steps } => {
+                self.err(e.span, CheckErrorKind::Unsupported { construct: navigation(steps) });
                 None
             }
             ExprKind::Has { .. } => {
@@ -467,6 +492,46 @@ impl Checker<'_> {
         })
     }
 
+    /// A Mongo `$regex` on a flat schema: anchored literal text only (see `regex_lit`), as
+    /// exact string tests. Two-valued like every Mongo condition: false (not null) when the
+    /// field is null, so `$not` of it selects the nulls, as MongoDB does.
+    fn regex(&mut self, target: &Expr, pattern: &str, flags: &str, span: Span, depth: usize) -> Option<Pred> {
+        let operand = match self.value(target, depth + 1)? {
+            Val::Typed(op @ Operand::Field(_), ValueType::String) => op,
+            _ => {
+                let operand = describe(target);
+                let allowed = "string fields";
+                self.err(target.span, CheckErrorKind::OperatorNotApplicable { op: "$regex".into(), operand, allowed });
+                return None;
+            }
+        };
+        let lit = match regex_lit::parse(pattern, flags) {
+            Ok(lit) => lit,
+            Err(construct) => {
+                self.err(span, CheckErrorKind::Unsupported { construct });
+                return None;
+            }
+        };
+        let text = |s: String| Operand::Literal(Value::Str(s));
+        let test = |op: StrOp, s: String| Pred::StrTest { op, haystack: operand.clone(), needle: text(s) };
+        let eq = |s: String| Pred::Cmp { op: CmpOp::Eq, lhs: operand.clone(), rhs: text(s) };
+        let with_newline = format!("{}\n", lit.text);
+        let test = match (lit.start, lit.end) {
+            (false, regex_lit::End::Free) => test(StrOp::Contains, lit.text),
+            (true, regex_lit::End::Free) => test(StrOp::StartsWith, lit.text),
+            (false, regex_lit::End::Absolute) => test(StrOp::EndsWith, lit.text),
+            (false, regex_lit::End::BeforeFinalNewline) => {
+                Pred::Or(vec![test(StrOp::EndsWith, lit.text), test(StrOp::EndsWith, with_newline)])
+            }
+            (true, regex_lit::End::Absolute) => eq(lit.text),
+            (true, regex_lit::End::BeforeFinalNewline) => Pred::Or(vec![eq(lit.text), eq(with_newline)]),
+        };
+        if !operand.nullable(self.schema) {
+            return Some(test);
+        }
+        Some(Pred::And(vec![Pred::IsNull { operand, negated: true }, test]))
+    }
+
     fn str_test(&mut self, func: Func, op: StrOp, args: &[Expr], span: Span, depth: usize) -> Option<Pred> {
         let [h, n] = args else {
             self.err(
@@ -607,6 +672,10 @@ impl Checker<'_> {
             ExprKind::Negate { operand } => {
                 let arg = self.int_arg("-", operand, depth)?;
                 self.computed(CallFunc::Neg, vec![arg], e)
+            }
+            ExprKind::Navigate { steps } => {
+                self.err(e.span, CheckErrorKind::Unsupported { construct: navigation(steps) });
+                None
             }
             _ => {
                 self.err(e.span, CheckErrorKind::NotAValue { found: describe(e), hint: None });

@@ -12,7 +12,7 @@
 //! | `f gt v` … | `{f: {$gt: v}}` | `{f: {$not: {$gt: v}}}` |
 //! | `f eq null` | `{f: null}` | `{f: {$ne: null}}` |
 //! | `f in (..)` | `{f: {$in: [..]}}` | `{f: {$nin: [..]}}` |
-//! | `contains(f, 'x')` (null when `f` is) | `{f: {$regex: "x"}}` (escaped) | `{f: {$ne: null, $not: {$regex: "x"}}}` |
+//! | `contains(f, 'x')` (null when `f` is) | `{f: {$regex: "x"}}` (escaped; `^x`, `x\z` for starts/ends with) | `{f: {$ne: null, $not: {$regex: "x"}}}` |
 //! | string-array element equals `x` | `{f: "x"}` (implicit array match) | `{f: {$ne: "x"}}` |
 //!
 //! What Mongo cannot say is an error naming the construct: comparing two fields (needs
@@ -164,9 +164,10 @@ fn doc(schema: &Schema, p: &Pred, truth: bool) -> Result<Json, NotExpressible> {
             let pattern = match op {
                 StrOp::Contains => escape(n),
                 StrOp::StartsWith => format!("^{}", escape(n)),
-                StrOp::EndsWith => format!("{}$", escape(n)),
+                // `\z`, not `$`: PCRE's `$` also matches before a final newline.
+                StrOp::EndsWith => format!("{}\\z", escape(n)),
             };
-            // `$` and `^` anchor the whole string only without the `m` flag, which is unset.
+            // `^` anchors the start of the whole string without the `m` flag, which is unset.
             let regex = json!({ "$regex": pattern });
             one(name, if truth { regex } else { json!({ "$ne": null, "$not": regex }) })
         }

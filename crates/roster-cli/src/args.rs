@@ -42,6 +42,15 @@ pub enum Dialect {
     Params,
 }
 
+/// Dialects `roster translate` writes.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TranslateTarget {
+    /// OData query options: `$filter`, `$orderby`, `$select`, `$top`, `$skip`.
+    Odata,
+    /// Mongo-style JSON: `query`, `sort`, `fields` documents, `count`, `offset`.
+    Mongo,
+}
+
 /// SQL backends.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum BackendArg {
@@ -70,8 +79,8 @@ pub struct QueryArgs {
     /// The profile (schema) to check against.
     #[arg(long, default_value = "identity")]
     pub profile: String,
-    /// The dialect of `--filter` and `--sort`.
-    #[arg(long, value_enum, default_value_t = Dialect::Odata)]
+    /// The dialect of `--filter` and `--sort` (`--from` in `roster translate`).
+    #[arg(long, visible_alias = "from", value_enum, default_value_t = Dialect::Odata)]
     pub dialect: Dialect,
     /// The filter; empty selects everything.
     #[arg(long, default_value = "")]
@@ -134,6 +143,16 @@ pub enum Command {
         /// The SQL backend.
         #[arg(long, value_enum, default_value_t = BackendArg::Postgres)]
         backend: BackendArg,
+    },
+    /// Checks a query in one dialect (`--from`) and prints it in another (`--to`), exactly:
+    /// one JSON object of the target's parameters, or an error naming what the target
+    /// dialect cannot express.
+    Translate {
+        #[command(flatten)]
+        query: QueryArgs,
+        /// The dialect to write.
+        #[arg(long, value_enum)]
+        to: TranslateTarget,
     },
     /// Runs a query over a JSONL file in memory, or over a database.
     Query {

@@ -72,6 +72,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             write_records(format, &p.schema, &typed.projection, &records, &mut io::stdout().lock())
         }
+        Command::Translate { query, to } => crate::translate::run(&query, to),
         Command::Load { profile: name, data, db } => load(&name, &data, &db),
         Command::Bench(args) => crate::bench::run(args),
         Command::Serve { db, users, seed, addr, data_dir, access, per_minute } => {

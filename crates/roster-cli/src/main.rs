@@ -7,6 +7,7 @@ mod args;
 mod bench;
 mod commands;
 mod error;
+mod translate;
 
 use std::process::ExitCode;
 

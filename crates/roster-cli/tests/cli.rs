@@ -269,3 +269,72 @@ fn odata_url_and_mongo_dialects_reach_the_same_pipeline() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `$regex`?"), "{}", stderr(&o));
 }
+
+/// `roster translate`: the expected documents are written from the rules in
+/// `roster_check::print_mongo` and OData's syntax, not captured from the output.
+#[test]
+fn translate_odata_to_mongo_and_back() {
+    let out = ok(&[
+        "translate",
+        "--from",
+        "odata",
+        "--to",
+        "mongo",
+        "--filter",
+        "userStatus ne 'UNVERIFIED' and not (lastLogin lt 2021-01-01T00:00:00Z) and endswith(username, '.x')",
+        "--sort",
+        "createdAt desc",
+        "--fields",
+        "username",
+        "--limit",
+        "5",
+        "--offset",
+        "10",
+    ]);
+    let got: Json = serde_json::from_str(&out).unwrap();
+    let want: Json = serde_json::from_str(
+        r#"{"query": {"$and": [
+                {"userStatus": {"$ne": "UNVERIFIED"}},
+                {"lastLogin": {"$not": {"$lt": {"$date": "2021-01-01T00:00:00Z"}}}},
+                {"username": {"$regex": "\\.x\\z"}}]},
+            "sort": {"createdAt": -1, "id": 1},
+            "fields": {"username": 1, "id": 0},
+            "count": 5, "offset": 10}"#,
+    )
+    .unwrap();
+    assert_eq!(got, want);
+    // Key order of the sort document is the sort order.
+    assert!(out.contains(r#""sort":{"createdAt":-1,"id":1}"#), "{out}");
+
+    let back = ok(&[
+        "translate",
+        "--from",
+        "mongo",
+        "--to",
+        "odata",
+        "--filter",
+        &got["query"].to_string(),
+        "--sort",
+        &got["sort"].to_string(),
+    ]);
+    let back: Json = serde_json::from_str(&back).unwrap();
+    assert_eq!(
+        back,
+        serde_json::json!({
+            "$filter": "userStatus ne 'UNVERIFIED' and not (lastLogin lt 2021-01-01T00:00:00Z) and endswith(username, '.x')",
+            "$orderby": "createdAt desc, id asc"
+        })
+    );
+}
+
+#[test]
+fn translate_refuses_what_mongo_cannot_say() {
+    let o = roster(&["translate", "--to", "mongo", "--filter", "createdAt lt updatedAt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be written as a Mongo query: a comparison of two fields"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    // A checking error comes first, rendered against the text.
+    let o = roster(&["translate", "--to", "mongo", "--filter", "userStatus eq 'verified'"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `VERIFIED`"), "{}", stderr(&o));
+}
