@@ -306,8 +306,9 @@ fn differential(cases: u32) {
         // Mongo can say it, parses and checks again into a query selecting the same records.
         let again = |parsed: Option<Expr>, dialect: &str, printed: &str| -> Result<(), TestCaseError> {
             let q = Query { filter: parsed, sort: query.sort.clone(), projection: None, page: query.page };
-            let typed = roster_check::check(&q, &e.schema)
-                .map_err(|errs| TestCaseError::fail(format!("{dialect} `{printed}` of `{text}` does not check: {errs:?}")))?;
+            let typed = roster_check::check(&q, &e.schema).map_err(|errs| {
+                TestCaseError::fail(format!("{dialect} `{printed}` of `{text}` does not check: {errs:?}"))
+            })?;
             let ids = ids_of(&roster_eval::compile(&e.schema, &typed).records(&e.table));
             prop_assert_eq!(&mem, &ids, "{} translation `{}` of `{}` selects other records", dialect, printed, text);
             Ok(())
