@@ -220,6 +220,19 @@ fn extra_literal_fits(rule: &str, lit: &Literal) -> bool {
     }
 }
 
+/// Literal rules of one kind, run through `parse_literal` so that a literal of another
+/// kind (`1` for `boolean`, `INF` for `date`) is rejected where this kind goes wrong.
+fn literal_kind(rule: &str) -> Option<roster_odata::LiteralKind> {
+    use roster_odata::LiteralKind;
+    Some(match rule {
+        "boolean" => LiteralKind::Boolean,
+        "guid" => LiteralKind::Guid,
+        "decimalValue" | "doubleValue" | "singleValue" => LiteralKind::Number,
+        "date" | "dateValue" | "dateTimeOffsetValue" => LiteralKind::DateTime,
+        _ => return None,
+    })
+}
+
 fn is_literal_rule(rule: &str) -> bool {
     matches!(
         rule,
@@ -278,7 +291,10 @@ fn run(case: &Case) -> Outcome {
             Err(at) => rejected(at),
         },
         "firstMemberExpr" | "propertyPathExpr" => match url_filter(input) {
-            Ok(e) => accepted(matches!(e.kind, ExprKind::Path { .. } | ExprKind::Quantified { .. })),
+            Ok(e) => accepted(matches!(
+                e.kind,
+                ExprKind::Path { .. } | ExprKind::Quantified { .. } | ExprKind::Navigate { .. }
+            )),
             Err(at) => rejected(at),
         },
         // Roster's `identifier` is the first part of a member path; a dot starts a
@@ -314,6 +330,10 @@ fn run(case: &Case) -> Outcome {
                 Err(e) => rejected(Some(e.span().start as usize)),
             }
         }
+        r if let Some(kind) = literal_kind(r) => match roster_odata::parse_literal(input, kind) {
+            Ok(e) => accepted(matches!(&e.kind, ExprKind::Literal { value } if literal_fits(r, value))),
+            Err(e) => rejected(Some(e.span.start as usize)),
+        },
         r if is_literal_rule(r) => {
             let parsed = if is_payload_rule(r) {
                 roster_odata::parse_filter(input).map_err(|e| Some(e.span.start as usize))

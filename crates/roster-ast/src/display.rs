@@ -10,7 +10,7 @@ use std::fmt::{self, Display, Formatter, Write};
 
 use crate::{
     ArithOp, CmpOp, Direction, Duration, Expr, ExprKind, Literal, PICOS_PER_SEC, Path, Projection, SearchScope,
-    SortKey, TimeOfDay,
+    SortKey, StepKind, TimeOfDay,
 };
 
 /// Writes `s` as an OData string literal: single quotes, `'` doubled.
@@ -359,6 +359,48 @@ impl Display for Expr {
                         }
                     }
                     f.write_str(")")?
+                }
+                ExprKind::Navigate { steps } => {
+                    for (i, step) in steps.iter().enumerate() {
+                        if i > 0 && !matches!(step.kind, StepKind::Key { .. }) {
+                            seq.push(Item::Str("/"));
+                        }
+                        match &step.kind {
+                            StepKind::Member { name } => seq.push(Item::Str(name)),
+                            StepKind::Call { params, .. } | StepKind::Key { values: params } => {
+                                if let StepKind::Call { name, .. } = &step.kind {
+                                    seq.push(Item::Str(name));
+                                }
+                                seq.push(Item::Str("("));
+                                for (i, m) in params.iter().enumerate() {
+                                    if i > 0 {
+                                        seq.push(Item::Str(","));
+                                    }
+                                    if !m.name.is_empty() {
+                                        seq.extend([Item::Str(&m.name), Item::Str("=")]);
+                                    }
+                                    seq.push(Item::Node(&m.value, false));
+                                }
+                                seq.push(Item::Str(")"));
+                            }
+                            StepKind::Filter { predicate } => {
+                                seq.extend([Item::Str("$filter("), Item::Node(predicate, false), Item::Str(")")]);
+                            }
+                            StepKind::Count { filter } => {
+                                seq.extend([Item::Str("$count($filter="), Item::Node(filter, false), Item::Str(")")]);
+                            }
+                            StepKind::Lambda { quantifier, var, predicate } => {
+                                seq.push(Item::Str(match quantifier {
+                                    crate::Quantifier::Any => "any(",
+                                    crate::Quantifier::All => "all(",
+                                }));
+                                if !var.is_empty() {
+                                    seq.extend([Item::Str(var), Item::Str(": "), Item::Node(predicate, false)]);
+                                }
+                                seq.push(Item::Str(")"));
+                            }
+                        }
+                    }
                 }
                 ExprKind::Quantified { quantifier, path, var, predicate } => {
                     let q = match quantifier {

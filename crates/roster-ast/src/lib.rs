@@ -247,6 +247,94 @@ pub struct Member {
     pub value: Expr,
 }
 
+/// One step of an [`ExprKind::Navigate`] path.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Step {
+    /// What the step is.
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub kind: StepKind,
+    /// Where it stands in the input (without the `/` before it).
+    pub span: Span,
+}
+
+/// The kinds of [`Step`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "step", rename_all = "snake_case"))]
+pub enum StepKind {
+    /// A name: a property, a qualified type cast (`Model.Manager`), `$it`, `$this`, `$root`,
+    /// `$count`, or an annotation or parameter alias (`@Core.Messages`, `@color`).
+    Member {
+        /// The name as written (percent-decoded).
+        name: String,
+    },
+    /// A function call with named parameters: `Model.BestProduct()`,
+    /// `ProductsByColor(color='green')`.
+    Call {
+        /// The function's name, optionally namespace-qualified.
+        name: String,
+        /// The parameters, `name=value`.
+        params: Vec<Member>,
+    },
+    /// A key predicate on the collection before it: `Items(1)`, `$filter(…)(ID='Sugar')`;
+    /// a compound key names its parts.
+    Key {
+        /// The key values; a `name=value` part is a [`Member`], a lone value has an empty name.
+        values: Vec<Member>,
+    },
+    /// A filter segment: `Products/$filter(Age gt 3)`.
+    Filter {
+        /// The condition on each member of the collection.
+        predicate: Box<Expr>,
+    },
+    /// `$count($filter=…)`: the number of members that satisfy the filter.
+    Count {
+        /// The filter.
+        filter: Box<Expr>,
+    },
+    /// A lambda over the collection before it: `any(x: …)`, `all(x: …)`; `any()` has an empty
+    /// `var` and the predicate `true`.
+    Lambda {
+        /// `any` or `all`.
+        quantifier: Quantifier,
+        /// The lambda variable.
+        var: String,
+        /// The predicate over one element.
+        predicate: Box<Expr>,
+    },
+}
+
+impl Step {
+    /// The expressions directly inside the step.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match &self.kind {
+            StepKind::Member { .. } => Vec::new(),
+            StepKind::Call { params: m, .. } | StepKind::Key { values: m } => m.iter().map(|m| &m.value).collect(),
+            StepKind::Filter { predicate: e }
+            | StepKind::Count { filter: e }
+            | StepKind::Lambda { predicate: e, .. } => {
+                vec![e]
+            }
+        }
+    }
+
+    /// The expressions directly inside the step, mutably.
+    pub fn exprs_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            StepKind::Member { .. } => Vec::new(),
+            StepKind::Call { params: m, .. } | StepKind::Key { values: m } => {
+                m.iter_mut().map(|m| &mut m.value).collect()
+            }
+            StepKind::Filter { predicate: e }
+            | StepKind::Count { filter: e }
+            | StepKind::Lambda { predicate: e, .. } => {
+                vec![&mut **e]
+            }
+        }
+    }
+}
+
 /// Built-in functions that dialects can call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -613,6 +701,15 @@ pub enum ExprKind {
         /// The members, in input order.
         members: Vec<Member>,
     },
+    /// A path that a plain [`Path`] cannot hold, because some step is more than a name:
+    /// function calls (`Products/Model.BestProduct()/Name`, `Model.Available()`), key
+    /// predicates (`Items(1)`), `$filter(…)` segments, `$count($filter=…)`, or a lambda after
+    /// one of those. Resolving them needs a service's metadata (which names are functions,
+    /// navigation properties, keys); user schemas have none of them.
+    Navigate {
+        /// The steps, outermost first; never empty.
+        steps: Vec<Step>,
+    },
     /// An array quantifier: `emails/any(e: e/verified eq true)`. OData's `any()` without a
     /// variable ("the collection is not empty") has an empty `var` and the predicate `true`.
     Quantified {
@@ -689,6 +786,7 @@ impl Expr {
             ExprKind::Negate { operand } => vec![operand],
             ExprKind::Array { items } => items.iter().collect(),
             ExprKind::Object { members } => members.iter().map(|m| &m.value).collect(),
+            ExprKind::Navigate { steps } => steps.iter().flat_map(Step::exprs).collect(),
         }
     }
 }
@@ -718,6 +816,11 @@ impl Drop for Expr {
                 }
                 ExprKind::Regex { target, .. } => out.push(std::mem::replace(&mut **target, Expr::leaf())),
                 ExprKind::Quantified { predicate, .. } => out.push(std::mem::replace(&mut **predicate, Expr::leaf())),
+                ExprKind::Navigate { steps } => {
+                    for step in steps {
+                        out.extend(step.exprs_mut().into_iter().map(|e| std::mem::replace(e, Expr::leaf())));
+                    }
+                }
                 ExprKind::Literal { .. }
                 | ExprKind::Path { .. }
                 | ExprKind::Exists { .. }

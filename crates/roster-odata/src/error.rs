@@ -130,6 +130,8 @@ pub enum LiteralKind {
     Enum,
     /// `["a\q"]`: a bad escape in a JSON string.
     JsonString,
+    /// `0` where only `true` or `false` may stand ([`crate::parse_literal`]).
+    Boolean,
 }
 
 impl LiteralKind {
@@ -143,6 +145,7 @@ impl LiteralKind {
             LiteralKind::Binary => "binary literal",
             LiteralKind::Enum => "enum literal",
             LiteralKind::JsonString => "JSON string",
+            LiteralKind::Boolean => "boolean",
         }
     }
 }
@@ -181,6 +184,12 @@ pub enum Expected {
     SortDirection,
     /// In `$orderby`, after a direction: `,` or the end (`createdAt desc id`).
     SortSeparator,
+    /// `any(` or `all(` without a collection before it: `any()`.
+    LambdaPath,
+    /// `$filter=` inside `$count(…)`: `Items/$count(x)`.
+    CountFilter,
+    /// `name=` before a function parameter: `Model.F(a=1, 2)`.
+    ParamName,
 }
 
 /// What closes the group an [`Expected::Continuation`] is in.
@@ -215,6 +224,9 @@ impl fmt::Display for Expected {
             Expected::Field => "a field name",
             Expected::SortDirection => "`asc`, `desc`, `,` or end of input",
             Expected::SortSeparator => "`,` or end of input",
+            Expected::LambdaPath => "a collection before `any`/`all`, as in `tags/any(t: t eq 'x')`",
+            Expected::CountFilter => "`$filter=` inside `$count(…)`",
+            Expected::ParamName => "a parameter name and `=` (`color='red'`)",
         })
     }
 }
@@ -322,6 +334,7 @@ impl Diagnostic for ParseError {
                     LiteralKind::Binary => "write binary data in base64url: `binary'AQID'`",
                     LiteralKind::Enum => "write enum literals like `Namespace.Type'Member'` or `Namespace.Type'A,B'`",
                     LiteralKind::JsonString => "in JSON strings escape `\"` and `\\` with a backslash",
+                    LiteralKind::Boolean => "write `true` or `false`",
                 }
                 .into(),
             ),

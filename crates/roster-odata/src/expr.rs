@@ -32,6 +32,7 @@ use roster_ast::{ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Member, Path, Qu
 
 use crate::error::{Closer, Expected, ParseError, ParseErrorKind};
 use crate::lexical::{Parser, identifier, is_ident_continue, is_reserved};
+use crate::navigation::{LambdaBody, Nav, NavGroup, NavNext};
 
 /// A parsed operand: the node, and the span of its text including any parentheses around
 /// it (which parents must cover).
@@ -119,6 +120,9 @@ enum Opener {
     Object { open: Span, members: Vec<Member>, name: String },
     /// The predicate of a lambda `path/any(var: …)`; closed by `)`.
     Lambda { quantifier: Quantifier, path: Path, var: String, open: Span },
+    /// An expression inside a navigation path (a parameter value, a `$filter(…)`
+    /// condition, a lambda after a call): `navigation.rs`.
+    Nav(NavGroup),
 }
 
 /// One open group: its operands and pending operators.
@@ -245,6 +249,8 @@ enum Start {
     Call(Func, Path),
     /// `path/any(` or `path/all(`; the span is the `(`.
     Lambda(Quantifier, Path, Span),
+    /// A navigation path (`navigation.rs`), whole or up to a group it opens.
+    Nav(NavNext),
     /// A literal or a member path: a whole operand.
     Leaf(Expr),
 }
@@ -317,25 +323,23 @@ impl Parser<'_> {
                     }
                     Start::Lambda(quantifier, path, open) => {
                         let depth = self.enter(depth, open)?;
-                        self.skip_ws();
-                        if quantifier == Quantifier::Any
-                            && let Some(close) = self.eat(')')
-                        {
-                            // `any()`: the collection is not empty.
-                            let predicate = Box::new(Expr::literal(Literal::Bool(true), open.to(close)));
-                            let span = path.span.to(close);
-                            let kind = ExprKind::Quantified { quantifier, path, var: String::new(), predicate };
-                            break Operand::bare(Expr::new(kind, span));
+                        match self.lambda_body(quantifier)? {
+                            LambdaBody::Empty(close) => {
+                                // `any()`: the collection is not empty.
+                                let predicate = Box::new(Expr::literal(Literal::Bool(true), open.to(close)));
+                                let span = path.span.to(close);
+                                let kind = ExprKind::Quantified { quantifier, path, var: String::new(), predicate };
+                                break Operand::bare(Expr::new(kind, span));
+                            }
+                            LambdaBody::Var(var) => {
+                                groups.push(Group::new(Opener::Lambda { quantifier, path, var, open }, depth));
+                            }
                         }
-                        let var = match self.lex(identifier) {
-                            Some((name, _)) if !is_reserved(name) => name.to_string(),
-                            _ => return Err(self.expected(Expected::LambdaVariable)),
-                        };
-                        self.skip_ws();
-                        if self.eat(':').is_none() {
-                            return Err(self.expected(Expected::Colon));
-                        }
-                        groups.push(Group::new(Opener::Lambda { quantifier, path, var, open }, depth));
+                    }
+                    Start::Nav(NavNext::Done(e)) => break Operand::bare(e),
+                    Start::Nav(NavNext::Open(nav, open)) => {
+                        let depth = self.enter(depth, open)?;
+                        groups.push(Group::new(Opener::Nav(nav), depth));
                     }
                     Start::Leaf(e) => break Operand::bare(e),
                 }
@@ -471,6 +475,13 @@ impl Parser<'_> {
                     };
                     Operand::bare(Expr::new(ExprKind::Object { members }, open.to(close)))
                 }
+                Opener::Nav(nav) => match self.nav_close(nav, value.expr)? {
+                    NavNext::Done(e) => Operand::bare(e),
+                    NavNext::Open(nav, _) => {
+                        groups.push(Group::new(Opener::Nav(nav), group.depth));
+                        return Ok(None);
+                    }
+                },
                 Opener::Lambda { quantifier, path, var, open } => {
                     let Some(close) = self.eat(')') else {
                         return Err(self.continuation_error(Closer::Paren { open: open.start }, wants_operator));
@@ -515,11 +526,31 @@ impl Parser<'_> {
         if let Some((quantifier, open)) = self.lambda_start() {
             return Ok(Start::Lambda(quantifier, path, open));
         }
+        if self.at_nav_segment() {
+            return self.nav_continue(Nav::from_path(&path)).map(Start::Nav);
+        }
         match self.peek() {
             Some('(') => {
-                let func = self.function_name(&path)?;
-                let _ = self.eat('(');
-                return Ok(Start::Call(func, path));
+                if let [single] = path.segments.as_slice() {
+                    if let Some(func) = Func::from_name(single) {
+                        let _ = self.eat('(');
+                        return Ok(Start::Call(func, path));
+                    }
+                    if single.eq_ignore_ascii_case("any") || single.eq_ignore_ascii_case("all") {
+                        return Err(self.expected(Expected::LambdaPath));
+                    }
+                }
+                // A bound or namespace-qualified function, or a key predicate; an
+                // unqualified name first is one only with a key or named parameters, else
+                // it is reported as an unknown (misspelt) function.
+                let nested = match path.segments.as_slice() {
+                    [single] => single.contains(['.', '$', '@']),
+                    _ => true,
+                };
+                if nested || self.looks_like_key_or_params() {
+                    return self.nav_continue(Nav::from_path(&path)).map(Start::Nav);
+                }
+                return Err(self.function_name(&path).err().unwrap_or_else(|| self.expected(Expected::Value)));
             }
             Some('\'') => return self.prefixed_literal(&path).map(Start::Leaf),
             Some('-') => {
@@ -534,7 +565,7 @@ impl Parser<'_> {
 
     /// `/any(` or `/all(` after a path (case-insensitive): consumes it and returns the
     /// quantifier and the span of `(`.
-    fn lambda_start(&mut self) -> Option<(Quantifier, Span)> {
+    pub(crate) fn lambda_start(&mut self) -> Option<(Quantifier, Span)> {
         let rest = self.rest().strip_prefix('/')?;
         let word = rest.get(..3)?;
         let quantifier = if word.eq_ignore_ascii_case("any") {
@@ -568,7 +599,7 @@ impl Parser<'_> {
     /// `/any(` and `/all(`. `expected` words the error when no name comes.
     pub(crate) fn member_expr(&mut self, expected: Expected) -> Result<Path, ParseError> {
         let start = self.pos;
-        let first = match self.variable().or_else(|| self.qualified_name()) {
+        let first = match self.variable().or_else(|| self.annotation()).or_else(|| self.qualified_name()) {
             Some(name) if !is_reserved(&name) => name,
             _ => {
                 self.pos = start;
@@ -582,21 +613,44 @@ impl Parser<'_> {
                 self.pos = before;
                 break;
             }
-            if self.eat('/').is_none() {
+            if self.at_nav_segment() || self.eat('/').is_none() {
                 break;
             }
-            let segment = if self.rest().starts_with("$count") && !self.rest()[6..].starts_with(is_ident_continue) {
-                self.pos += 6;
-                Some("$count".to_string())
-            } else {
-                self.qualified_name()
-            };
-            match segment {
+            match self.path_segment() {
                 Some(name) => segments.push(name),
                 None => return Err(self.expected(Expected::Field)),
             }
         }
         Ok(Path { segments, span: self.span(start, self.pos) })
+    }
+
+    /// A segment after `/`: `$count`, an annotation (`@Core.Messages`) or a name, possibly
+    /// namespace-qualified.
+    pub(crate) fn path_segment(&mut self) -> Option<String> {
+        if self.rest().starts_with("$count") && !self.rest()[6..].starts_with(is_ident_continue) {
+            self.pos += 6;
+            return Some("$count".to_string());
+        }
+        self.annotation().or_else(|| self.qualified_name())
+    }
+
+    /// `annotationInQuery = "@" [ namespace "." ] termName [ "#" annotationQualifier ]`, or a
+    /// parameter alias `@name` (the same text; which one it is depends on the service).
+    fn annotation(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.eat('@')?;
+        if self.qualified_name().is_none() {
+            self.pos = start;
+            return None;
+        }
+        if self.rest().starts_with('#') {
+            let before = self.pos;
+            self.pos += 1;
+            if self.lex(identifier).is_none() {
+                self.pos = before;
+            }
+        }
+        Some(self.text[start..self.pos].to_string())
     }
 
     /// `implicitVariableExpr` (`$it`, `$this`) or `$root`, case-sensitive.

@@ -79,6 +79,7 @@ mod expr;
 mod functions;
 mod lexical;
 mod literals;
+mod navigation;
 mod options;
 mod orderby;
 
@@ -159,6 +160,23 @@ pub fn parse_orderby(text: &str) -> Result<Vec<SortKey>, ParseError> {
 /// Parses an OData `$orderby` value within the length limit of `opts`.
 pub fn parse_orderby_with(text: &str, opts: &Options) -> Result<Vec<SortKey>, ParseError> {
     start(text, opts)?.orderby()
+}
+
+/// Parses `text` as one literal of the given kind and nothing else: `LiteralKind::Boolean`
+/// (`true`, `false`), `Number`, `DateTime` (a date or date-time-offset), `Guid`; any other
+/// kind reads any primitive literal. Errors point at the first character that cannot
+/// continue the literal, as the OASIS ABNF test cases expect.
+///
+/// ```
+/// use roster_odata::LiteralKind;
+/// assert!(roster_odata::parse_literal("2012-09-03", LiteralKind::DateTime).is_ok());
+/// let err = roster_odata::parse_literal("01234g67-89ab-cdef-0123-456789abcdef", LiteralKind::Guid).unwrap_err();
+/// assert_eq!(err.span.start, 5);
+/// assert_eq!(roster_odata::parse_literal("42.", LiteralKind::Number).unwrap_err().span.start, 3);
+/// assert_eq!(roster_odata::parse_literal("1", LiteralKind::Boolean).unwrap_err().span.start, 0);
+/// ```
+pub fn parse_literal(text: &str, kind: LiteralKind) -> Result<Expr, ParseError> {
+    start(text, &Options::default())?.literal_of(kind)
 }
 
 /// Checks the length limit and makes a parser.

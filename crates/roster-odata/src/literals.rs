@@ -15,7 +15,7 @@ use nom::combinator::{not, opt, peek, recognize, value};
 use nom::multi::fold_many0;
 use nom::{IResult, Parser as _};
 use roster_ast::time::Timestamp;
-use roster_ast::{Duration, Expr, Literal, PICOS_PER_SEC, Path, TimeOfDay, parse_guid};
+use roster_ast::{Duration, Expr, ExprKind, Literal, PICOS_PER_SEC, Path, TimeOfDay, parse_guid};
 
 use crate::error::{LiteralKind, ParseError, ParseErrorKind};
 use crate::lexical::{Parser, is_word_char};
@@ -252,6 +252,22 @@ fn check_enum_members(body: &str) -> Result<(), (usize, &'static str)> {
 }
 
 /// A word-like run that fails as a number but has the shape of a GUID (`7600415a-88…`).
+/// Where `text` stops having the shape of a GUID (8-4-4-4-12 hexadecimal digits), if it does.
+fn guid_mismatch(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    for i in 0..36 {
+        let fits = match b.get(i) {
+            None => false,
+            Some(&c) if matches!(i, 8 | 13 | 18 | 23) => c == b'-',
+            Some(c) => c.is_ascii_hexdigit(),
+        };
+        if !fits {
+            return Some(i);
+        }
+    }
+    (b.len() > 36).then_some(36)
+}
+
 fn looks_like_guid(run: &str) -> bool {
     run.find('-') == Some(8) && run.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
@@ -340,7 +356,9 @@ impl Parser<'_> {
     }
 
     /// `dateTimeOffsetValue`: the word-like run starting with `YYYY-`, read by
-    /// [`Timestamp::parse`]; its error offset is mapped into the text.
+    /// [`Timestamp::parse`]; its error offset is mapped into the text. A leap second
+    /// (`23:59:60`, which the OData ABNF allows) is read as the first second of the next
+    /// minute, as PostgreSQL does.
     fn date_time_offset_value(&mut self) -> Result<Expr, ParseError> {
         let start = self.pos;
         let end = self.word_end(start);
@@ -350,9 +368,25 @@ impl Parser<'_> {
                 self.pos = end;
                 Ok(Expr::literal(Literal::DateTime(t), self.span(start, end)))
             }
+            Err(e) if e.expected == "seconds from 00 to 59" && text.get(e.at..e.at + 2) == Some("60") => {
+                let mut before = text.to_string();
+                before.replace_range(e.at..e.at + 2, "59");
+                match Timestamp::parse(&before) {
+                    Ok(t) => {
+                        self.pos = end;
+                        let next = Timestamp(t.0.saturating_add(1_000_000));
+                        Ok(Expr::literal(Literal::DateTime(next), self.span(start, end)))
+                    }
+                    Err(_) => Err(self.invalid_literal(LiteralKind::DateTime, start, end)),
+                }
+            }
             Err(e) => {
-                // Underline the digits where it went wrong (or one character).
-                let at = (start + e.at).min(end);
+                // Underline the digits where it went wrong (or one character); an hour
+                // `24`..`29` goes wrong at its second digit.
+                let mut at = (start + e.at).min(end);
+                if e.expected == "an hour from 00 to 23" && self.text[at..].starts_with('2') {
+                    at += 1;
+                }
                 let bad = &self.text[at..end];
                 let len = match bad.find(|c: char| !c.is_ascii_digit()) {
                     Some(0) => bad.chars().next().map_or(0, char::len_utf8),
@@ -502,6 +536,73 @@ impl Parser<'_> {
     pub(crate) fn malformed_guid(&self, start: usize) -> Option<ParseError> {
         let end = self.word_end(start);
         looks_like_guid(&self.text[start..end]).then(|| self.invalid_literal(LiteralKind::Guid, start, end))
+    }
+
+    /// A literal of one kind and nothing else ([`crate::parse_literal`]); an error is at
+    /// the first character that cannot continue it.
+    pub(crate) fn literal_of(&mut self, kind: LiteralKind) -> Result<Expr, ParseError> {
+        let start = self.pos;
+        let fail = |p: &Parser<'_>, at: usize, expected: &'static str| {
+            let kind = ParseErrorKind::InvalidLiteral { literal: kind, text: p.text.to_string(), expected };
+            ParseError::new(kind, p.one_char(at))
+        };
+        let e = match kind {
+            LiteralKind::Boolean => match self.keyword("true").or_else(|| self.keyword("false")) {
+                Some(span) => Expr::literal(Literal::Bool(self.text[span.range()].eq_ignore_ascii_case("true")), span),
+                None => return Err(fail(self, start, "`true` or `false`")),
+            },
+            LiteralKind::Guid => {
+                if let Some(at) = guid_mismatch(self.rest()) {
+                    return Err(fail(self, start + at, "8-4-4-4-12 hexadecimal digits"));
+                }
+                match self.primitive_literal()? {
+                    Some(e) => e,
+                    None => return Err(fail(self, start, "8-4-4-4-12 hexadecimal digits")),
+                }
+            }
+            LiteralKind::DateTime => {
+                let digits_at = start + usize::from(self.rest().starts_with('-'));
+                if !self.text[digits_at..].starts_with(|c: char| c.is_ascii_digit()) {
+                    return Err(fail(self, digits_at, "a date `YYYY-MM-DD`, optionally with a time and an offset"));
+                }
+                if digits_at > start {
+                    return Err(fail(self, start, "a year from 0000 to 9999"));
+                }
+                self.date_time_offset_value()?
+            }
+            LiteralKind::Number => {
+                let number = self.primitive_literal().ok().flatten();
+                match number {
+                    Some(e) if matches!(e.kind, ExprKind::Literal { value: Literal::Int(_) | Literal::Float(_) }) => e,
+                    _ => {
+                        self.pos = start;
+                        let end = match self.lex(number_value) {
+                            Some((_, span)) => span.range().end,
+                            None => start,
+                        };
+                        // `42.` goes wrong after the dot, where a digit must come.
+                        let at = if end > start && self.text[end..].starts_with('.') { end + 1 } else { end };
+                        return Err(fail(self, at, "a number such as `42`, `-1.5` or `2.5e-3`"));
+                    }
+                }
+            }
+            _ => match self.primitive_literal()? {
+                Some(e) => e,
+                None => return Err(self.expected(crate::Expected::Value)),
+            },
+        };
+        if !self.at_end() {
+            let expected = match (kind, self.peek()) {
+                (LiteralKind::Number, Some('.')) => {
+                    let at = self.pos + 1;
+                    return Err(fail(self, at, "digits after `.`"));
+                }
+                (LiteralKind::Number, _) => "at most one `.` fraction and one `e` exponent",
+                _ => "the end of the literal",
+            };
+            return Err(fail(self, self.pos, expected));
+        }
+        Ok(e)
     }
 
     fn invalid_literal(&self, literal: LiteralKind, start: usize, end: usize) -> ParseError {

@@ -226,6 +226,12 @@ fn remap(e: &mut Expr, d: &Decoded) {
         ExprKind::Object { members } => members.iter_mut().for_each(|m| remap(&mut m.value, d)),
         ExprKind::Regex { target, .. } => remap(target, d),
         ExprKind::Quantified { predicate, .. } => remap(predicate, d),
+        ExprKind::Navigate { steps } => {
+            for step in steps {
+                step.span = d.map(step.span);
+                step.exprs_mut().into_iter().for_each(|c| remap(c, d));
+            }
+        }
         ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. } => {}
     }
 }

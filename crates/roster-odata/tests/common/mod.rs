@@ -2,7 +2,7 @@
 //! s-expression form for precedence tests, the span invariants, and the corpus.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use roster_ast::{Expr, ExprKind, Literal, Span};
+use roster_ast::{Expr, ExprKind, Literal, Span, StepKind};
 
 /// Sets every span in the tree to the default, for comparisons that ignore positions.
 pub fn erase_spans(e: &mut Expr) {
@@ -30,6 +30,12 @@ pub fn erase_spans(e: &mut Expr) {
             list.iter_mut().for_each(erase_spans);
         }
         ExprKind::Regex { target, .. } => erase_spans(target),
+        ExprKind::Navigate { steps } => {
+            for step in steps {
+                step.span = Span::default();
+                step.exprs_mut().into_iter().for_each(erase_spans);
+            }
+        }
         ExprKind::Literal { .. } | ExprKind::Search { .. } => {}
     }
 }
@@ -74,6 +80,7 @@ pub fn sexpr(e: &Expr) -> String {
         ExprKind::Quantified { quantifier, path, var, .. } => {
             list(&format!("{} {path} {var}", format!("{quantifier:?}").to_lowercase()), &e.children())
         }
+        ExprKind::Navigate { .. } => format!("(navigate {e})"),
         other => format!("{other:?}"),
     }
 }
@@ -111,6 +118,18 @@ fn check(e: &Expr, parent: Span, text: &str) {
         }
         // `any()`: the implied predicate `true` has no text of its own.
         ExprKind::Quantified { var, .. } if var.is_empty() => return,
+        ExprKind::Navigate { steps } => {
+            for step in steps {
+                assert!(e.span.contains(step.span), "step {:?} outside {:?} in {text:?}", step.span, e.span);
+                if matches!(&step.kind, StepKind::Lambda { var, .. } if var.is_empty()) {
+                    continue;
+                }
+                for c in step.exprs() {
+                    check(c, step.span, text);
+                }
+            }
+            return;
+        }
         _ => assert!(!own.trim().is_empty()),
     }
     for c in e.children() {
