@@ -82,6 +82,7 @@ mod literals;
 mod navigation;
 mod options;
 mod orderby;
+mod search;
 
 pub use error::{Closer, Expected, LiteralKind, ParseError, ParseErrorKind};
 pub use options::{

@@ -12,9 +12,10 @@
 //! - Spans of the resulting AST and of every error point into the *original, encoded* text.
 //! - `$select`: comma-separated paths, or `*` for every field. `$top`/`$skip`: non-negative
 //!   integers. `$count`: `true`/`false` (the caller decides what to do with it).
-//! - `$search`: words and `"quoted phrases"` separated by spaces (all must match) or by
-//!   `OR` (any may match). Mixing `AND`/`OR`, `NOT` and parentheses are not supported (an
-//!   error says so), since Roster's keyword search is one all/any list.
+//! - `$search`: OData 4.01 search expressions (words, `"phrases"`, `AND`, `OR`, `NOT`,
+//!   parentheses; `search.rs`), as keyword searches combined with `and`/`or`/`not`.
+//! - A name must be followed by `=` (a `&` inside a value must be written `%26`) and must
+//!   not hold white space; a `$filter` or `$orderby` value must start right after `=`.
 //!
 //! ```
 //! let q = roster_odata::parse_query_options("$filter=userStatus%20eq%20%27VERIFIED%27&$orderby=createdAt desc&$top=10&skip=20").unwrap();
@@ -27,7 +28,7 @@
 
 use std::fmt;
 
-use roster_ast::{Diagnostic, Expr, ExprKind, Path, Projection, Query, SearchScope, Span};
+use roster_ast::{Diagnostic, Expr, ExprKind, Path, Projection, Query, Span};
 
 use crate::{Options, ParseError, parse_filter_with, parse_orderby_with};
 
@@ -79,6 +80,21 @@ pub enum OptionsError {
         /// Where.
         span: Span,
     },
+    /// `$search=more&more`: a name without `=` (here, the rest of a value after an
+    /// unencoded `&`). The span is the end of the name.
+    MissingEquals {
+        /// The name, decoded.
+        name: String,
+        /// Where `=` should be.
+        span: Span,
+    },
+    /// `$filter =true`: white space in an option's name. The span is the white space.
+    SpaceInName {
+        /// The name, decoded.
+        name: String,
+        /// Where.
+        span: Span,
+    },
     /// `%zz`, or decoded bytes that are not UTF-8.
     BadEncoding {
         /// What is wrong.
@@ -97,6 +113,8 @@ impl fmt::Display for OptionsError {
             OptionsError::DuplicateOption { name, .. } => write!(f, "the query option `{name}` is given twice"),
             OptionsError::InvalidValue { name, expected, .. } => write!(f, "`{name}` takes {expected}"),
             OptionsError::BadEncoding { reason, .. } => f.write_str(reason),
+            OptionsError::MissingEquals { name, .. } => write!(f, "expected `=` after the query option `{name}`"),
+            OptionsError::SpaceInName { name, .. } => write!(f, "white space in the query option name `{name}`"),
         }
     }
 }
@@ -112,6 +130,8 @@ impl Diagnostic for OptionsError {
             OptionsError::DuplicateOption { .. } => "duplicate-option",
             OptionsError::InvalidValue { .. } => "invalid-value",
             OptionsError::BadEncoding { .. } => "bad-encoding",
+            OptionsError::MissingEquals { .. } => "missing-equals",
+            OptionsError::SpaceInName { .. } => "space-in-name",
         }
     }
 
@@ -122,7 +142,9 @@ impl Diagnostic for OptionsError {
             | OptionsError::UnsupportedOption { span, .. }
             | OptionsError::DuplicateOption { span, .. }
             | OptionsError::InvalidValue { span, .. }
-            | OptionsError::BadEncoding { span, .. } => *span,
+            | OptionsError::BadEncoding { span, .. }
+            | OptionsError::MissingEquals { span, .. }
+            | OptionsError::SpaceInName { span, .. } => *span,
         }
     }
 
@@ -133,6 +155,10 @@ impl Diagnostic for OptionsError {
             OptionsError::UnknownOption { .. } => {
                 Some(format!("the supported options are {}", KNOWN.map(|k| format!("${k}")).join(", ")))
             }
+            OptionsError::MissingEquals { .. } => {
+                Some("write `name=value`; a `&` inside a value must be percent-encoded as `%26`".into())
+            }
+            OptionsError::SpaceInName { .. } => Some("remove the white space around `=`".into()),
             _ => None,
         }
     }
@@ -143,15 +169,15 @@ const UNSUPPORTED: [&str; 10] =
     ["expand", "apply", "compute", "format", "skiptoken", "deltatoken", "levels", "index", "schemaversion", "id"];
 
 /// Text decoded from a slice of the query string, with the encoded offset of every byte.
-struct Decoded {
-    text: String,
+pub(crate) struct Decoded {
+    pub(crate) text: String,
     /// `origin[i]` is the offset in the encoded text of decoded byte `i`; one extra entry for
     /// the end.
     origin: Vec<u32>,
 }
 
 impl Decoded {
-    fn map(&self, s: Span) -> Span {
+    pub(crate) fn map(&self, s: Span) -> Span {
         let at =
             |i: u32| self.origin.get(i as usize).copied().unwrap_or_else(|| self.origin.last().copied().unwrap_or(0));
         Span::new(at(s.start), at(s.end))
@@ -289,6 +315,14 @@ pub fn parse_query_options_with(text: &str, opts: &Options) -> Result<QueryOptio
         };
         let name = decode(raw_name, start)?;
         let name_span = Span::new(start as u32, (start + raw_name.len()) as u32);
+        if let Some(at) = name.text.find(char::is_whitespace) {
+            let at = name.map(Span::new(at as u32, at as u32 + 1));
+            return Err(OptionsError::SpaceInName { name: name.text, span: at });
+        }
+        if !pair.contains('=') {
+            let end = name_span.end;
+            return Err(OptionsError::MissingEquals { name: name.text, span: Span::new(end, end) });
+        }
         let bare = name.text.strip_prefix('$').unwrap_or(&name.text).to_ascii_lowercase();
         let Some(known) = KNOWN.iter().copied().find(|k| *k == bare) else {
             if UNSUPPORTED.contains(&bare.as_str()) {
@@ -311,6 +345,16 @@ pub fn parse_query_options_with(text: &str, opts: &Options) -> Result<QueryOptio
         seen.push(known);
         let value = decode(raw_value, value_at)?;
         let value_span = Span::new(value_at as u32, (value_at + raw_value.len()) as u32);
+        let lead = value.text.len() - value.text.trim_start().len();
+        if lead > 0 && matches!(known, "filter" | "orderby") && lead < value.text.len() {
+            // OData has no white space between `=` and the value; point at the value.
+            let end = value.text.len() as u32;
+            return Err(OptionsError::InvalidValue {
+                name: if known == "filter" { "$filter" } else { "$orderby" },
+                expected: "its value right after `=`, without white space before it",
+                span: value.map(Span::new(lead as u32, end)),
+            });
+        }
         match known {
             "filter" => {
                 let mut e = parse_filter_with(&value.text, opts).map_err(|e| mapped(e, &value))?;
@@ -351,7 +395,7 @@ pub fn parse_query_options_with(text: &str, opts: &Options) -> Result<QueryOptio
                     }
                 });
             }
-            _ => search = Some(search_expr(&value, value_span)?),
+            _ => search = Some(crate::search::search_expr(&value, raw_value, value_at, opts.max_depth)?),
         }
     }
     out.query.filter = match (out.query.filter.take(), search) {
@@ -401,56 +445,6 @@ fn select(value: &Decoded, span: Span) -> Result<Option<Projection>, OptionsErro
         at += part.len() + 1;
     }
     Ok(Some(Projection::Include(paths)))
-}
-
-fn search_expr(value: &Decoded, span: Span) -> Result<Expr, OptionsError> {
-    let unsupported = |expected| OptionsError::InvalidValue { name: "$search", expected, span };
-    let mut words: Vec<String> = Vec::new();
-    let mut ors = 0usize;
-    let mut ands = 0usize;
-    let mut rest = value.text.trim();
-    while !rest.is_empty() {
-        let (word, tail) = if let Some(r) = rest.strip_prefix('"') {
-            let end = r.find('"').ok_or_else(|| unsupported("words or \"quoted phrases\"; a quote is not closed"))?;
-            (r[..end].to_owned(), &r[end + 1..])
-        } else {
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            let w = &rest[..end];
-            if w.contains(['(', ')', '"']) {
-                return Err(unsupported(
-                    "words or \"quoted phrases\" joined by spaces or OR; parentheses are not supported",
-                ));
-            }
-            match w {
-                "OR" => {
-                    ors += 1;
-                    rest = rest[end..].trim_start();
-                    continue;
-                }
-                "AND" => {
-                    ands += 1;
-                    rest = rest[end..].trim_start();
-                    continue;
-                }
-                "NOT" => return Err(unsupported("words joined by spaces or OR; NOT is not supported")),
-                _ => (w.to_owned(), &rest[end..]),
-            }
-        };
-        if word.is_empty() {
-            return Err(unsupported("non-empty words or phrases"));
-        }
-        words.push(word);
-        rest = tail.trim_start();
-    }
-    if words.is_empty() {
-        return Err(unsupported("at least one word"));
-    }
-    let scope = match (ors, ands) {
-        (0, _) => SearchScope::All,
-        (n, 0) if n + 1 == words.len() => SearchScope::Any,
-        _ => return Err(unsupported("words joined all by spaces/AND (all must match) or all by OR (any may match)")),
-    };
-    Ok(Expr::new(ExprKind::Search { keywords: words, scope, fields: None }, span))
 }
 
 /// Whether two option names are at most one edit apart.
@@ -521,9 +515,39 @@ mod tests {
         assert_eq!(q.query.filter.unwrap().to_string(), "search(all, 'Jack', 'Mike')");
         let q = parse_query_options("$search=Jack OR \"Mike P\"&$filter=a eq 1").unwrap();
         assert_eq!(q.query.filter.unwrap().to_string(), "a eq 1 and search(any, 'Jack', 'Mike P')");
-        assert_eq!(parse_query_options("$search=a OR b c").unwrap_err().code(), "invalid-value");
-        assert_eq!(parse_query_options("$search=(a)").unwrap_err().code(), "invalid-value");
-        assert_eq!(parse_query_options("$search=NOT a").unwrap_err().code(), "invalid-value");
+        let search = |text: &str| parse_query_options(text).unwrap().query.filter.unwrap().to_string();
+        // AND (also implied) binds tighter than OR.
+        assert_eq!(search("$search=a OR b c"), "search(all, 'a') or search(all, 'b', 'c')");
+        assert_eq!(search("$search=(a)"), "search(all, 'a')");
+        assert_eq!(search("$search=NOT a"), "not search(all, 'a')");
+        assert_eq!(
+            search("$search=a AND (b OR c) AND NOT d"),
+            "search(all, 'a') and search(any, 'b', 'c') and not search(all, 'd')"
+        );
+        // Keywords are words where no operator can stand.
+        assert_eq!(search("$search=AND OR NOT"), "search(any, 'AND', 'NOT')");
+        assert_eq!(search("$search=NOT NOT"), "not search(all, 'NOT')");
+        assert_eq!(search("$search='\"blue'"), "search(all, '\"blue')");
+        let err = |text: &str| parse_query_options(text).unwrap_err();
+        assert_eq!((err("$search=\"blue").code(), err("$search=\"blue").span()), ("invalid-value", Span::new(13, 13)));
+        assert_eq!(err("$search=a;b").span(), Span::new(9, 10));
+        assert_eq!(err("$search=#1").span(), Span::new(8, 9));
+        assert_eq!(err("$search=(a").span(), Span::new(8, 9));
+        assert_eq!(err("$search=a)").span(), Span::new(9, 10));
+        assert_eq!(
+            (err("$search=more&more").code(), err("$search=more&more").span()),
+            ("missing-equals", Span::new(17, 17))
+        );
+        let deep = format!("$search={}a{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(err(&deep).code(), "invalid-value");
+    }
+
+    #[test]
+    fn white_space_around_equals() {
+        let e = parse_query_options("$filter =true").unwrap_err();
+        assert_eq!((e.code(), e.span()), ("space-in-name", Span::new(7, 8)));
+        let e = parse_query_options("$filter= true").unwrap_err();
+        assert_eq!((e.code(), e.span()), ("invalid-value", Span::new(9, 13)));
     }
 
     #[test]
