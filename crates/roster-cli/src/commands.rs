@@ -83,6 +83,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 pub(crate) fn profile(name: &str) -> Result<Profile, CliError> {
+    if chat::is_document_profile(name) {
+        return Err(CliError::Usage(format!(
+            "`{name}` is a document profile (MongoDB semantics): it supports `generate` and `query --dialect mongo --data FILE.jsonl`"
+        )));
+    }
     profiles::by_name(name).ok_or_else(|| {
         let all: Vec<&str> = profiles::NAMES.iter().chain(profiles::DOCUMENT_NAMES).copied().collect();
         CliError::Usage(format!("unknown profile `{name}`; the profiles are: {}", all.join(", ")))
