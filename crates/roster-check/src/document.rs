@@ -7,8 +7,8 @@
 //! | IR node | true for a document when |
 //! |---|---|
 //! | [`DocPred::Any`] | some value at the path passes the test; the values of an array field are its elements (one level deep), of `emails.address` the `address` of every element, of `customFields.k` the value under `k` |
-//! | [`DocPred::Null`] (`{p: null}`) | no document value at all: the field is missing (null is stored as missing), or for `customFields.k` the key is absent; through an array of objects (`{"emails.address": null}`) when `emails` is missing (elements always have every member, and an empty array holds no null) |
-//! | [`DocPred::Exists`] | the negation of `Null` for scalar fields and map keys; for `emails.address`, `emails` has an element |
+//! | [`DocPred::Null`] (`{p: null}`) | the field is missing (null is stored as missing), or for `customFields.k` the key is absent; through an array of objects (`{"emails.verified": null}`) when `emails` is missing or some element lacks the member (an empty array does not match) |
+//! | [`DocPred::Exists`] | the negation of `Null` for scalar fields and map keys; for `emails.verified`, some element has the member |
 //! | [`DocPred::Size`] | the array field is present with exactly `len` elements |
 //! | [`DocPred::ElemMatch`] | one element satisfies the whole predicate (paths [`DocPath::Elem`]) |
 //! | [`DocPred::And`], [`DocPred::Or`], [`DocPred::Not`] | two-valued logic |
@@ -416,7 +416,7 @@ impl Checker<'_> {
             },
             ExprKind::Exists { path, exists } => match self.resolve(path, elem) {
                 Ok(Resolved::Values(p, _) | Resolved::Composite(p, _)) => {
-                    let p = self.fold_elem_exists(p);
+                    let p = self.fold_elem_exists(p, elem);
                     if *exists { p } else { not(p) }
                 }
                 Err(x) => {
@@ -457,18 +457,27 @@ impl Checker<'_> {
         }
     }
 
-    /// `$exists` inside `$elemMatch`: an element and its members always exist.
-    fn fold_elem_exists(&self, p: DocPath) -> DocPred {
+    /// Whether a path inside `$elemMatch` always has a value: the element itself, or a
+    /// required member.
+    fn elem_always(&self, p: &DocPath, elem: Elem) -> bool {
+        match (p, elem.map(|i| &self.schema.fields[i].ty)) {
+            (DocPath::Elem(Some(j)), Some(DocType::Objects(members))) => members.get(*j).is_none_or(|m| m.required),
+            _ => true,
+        }
+    }
+
+    /// `$exists`: inside `$elemMatch`, an element and its required members always exist.
+    fn fold_elem_exists(&self, p: DocPath, elem: Elem) -> DocPred {
         match p {
-            DocPath::Elem(_) => DocPred::Const(true),
+            DocPath::Elem(_) if self.elem_always(&p, elem) => DocPred::Const(true),
             p => DocPred::Exists(p),
         }
     }
 
-    fn null(&self, p: DocPath) -> DocPred {
+    fn null(&self, p: DocPath, elem: Elem) -> DocPred {
         match p {
-            // Elements and their members are never null.
-            DocPath::Elem(_) => DocPred::Const(false),
+            // Elements and their required members are never null.
+            DocPath::Elem(_) if self.elem_always(&p, elem) => DocPred::Const(false),
             p => DocPred::Null(p),
         }
     }
@@ -510,8 +519,8 @@ impl Checker<'_> {
         {
             // `{"emails": null}`: a whole array or map is null only when missing.
             return match op {
-                CmpOp::Eq | CmpOp::Ge | CmpOp::Le => self.null(p),
-                CmpOp::Ne => not(self.null(p)),
+                CmpOp::Eq | CmpOp::Ge | CmpOp::Le => self.null(p, elem),
+                CmpOp::Ne => not(self.null(p, elem)),
                 CmpOp::Gt | CmpOp::Lt => DocPred::Const(false),
             };
         }
@@ -528,8 +537,8 @@ impl Checker<'_> {
         };
         let Some(atom) = atom else {
             return match op {
-                CmpOp::Eq | CmpOp::Ge | CmpOp::Le => self.null(p),
-                CmpOp::Ne => not(self.null(p)),
+                CmpOp::Eq | CmpOp::Ge | CmpOp::Le => self.null(p, elem),
+                CmpOp::Ne => not(self.null(p, elem)),
                 CmpOp::Gt | CmpOp::Lt => DocPred::Const(false),
             };
         };
@@ -592,7 +601,7 @@ impl Checker<'_> {
         }
         let mut parts = Vec::new();
         if null {
-            parts.push(self.null(p.clone()));
+            parts.push(self.null(p.clone(), elem));
         }
         if !atoms.is_empty() {
             parts.push(DocPred::Any { path: p, test: Test::In(atoms) });

@@ -6,8 +6,9 @@
 //! the field's atom, an array's elements, every element's member, or a map key's value, and
 //! a test is true when some value passes it. Regular expressions run on the `regex` crate
 //! (linear time, with a compiled-size limit). Sorting computes one key per document and sort
-//! key (the smallest array element ascending, the largest descending; an empty array before
-//! missing, missing before every value, values by MongoDB's bracket order), then sorts
+//! key (the smallest array element ascending, the largest descending, an element lacking
+//! the member counting as null; an empty array before missing, missing before every value,
+//! values by MongoDB's bracket order), then sorts
 //! stably; `_id` ends every sort, so the order is total.
 //!
 //! ```
@@ -78,7 +79,7 @@ pub struct DocPlan {
 #[derive(Clone, Copy)]
 enum Elem<'a> {
     Scalar(&'a Atom),
-    Object(&'a [Atom]),
+    Object(&'a [Option<Atom>]),
 }
 
 fn compile(p: &DocPred) -> Result<Node, DocEvalError> {
@@ -147,37 +148,52 @@ fn any_value(doc: &Doc, elem: Option<Elem<'_>>, path: &DocPath, f: &dyn Fn(&Atom
             _ => false,
         },
         DocPath::Member(i, j) => match doc.0.get(*i) {
-            Some(Slot::Objects(items)) => items.iter().any(|o| o.get(*j).is_some_and(f)),
+            Some(Slot::Objects(items)) => items.iter().any(|o| member(o, *j).is_some_and(f)),
             _ => false,
         },
         DocPath::Key(i, k) => match doc.0.get(*i) {
             Some(Slot::Map(m)) => map_get(m, k).is_some_and(f),
             _ => false,
         },
-        DocPath::Elem(member) => match (elem, member) {
+        DocPath::Elem(m) => match (elem, m) {
             (Some(Elem::Scalar(a)), None) => f(a),
-            (Some(Elem::Object(o)), Some(j)) => o.get(*j).is_some_and(f),
+            (Some(Elem::Object(o)), Some(j)) => member(o, *j).is_some_and(f),
             _ => false,
         },
     }
 }
 
-fn is_null(doc: &Doc, path: &DocPath) -> bool {
+/// An element's member, `None` when the element lacks it.
+fn member(o: &[Option<Atom>], j: usize) -> Option<&Atom> {
+    o.get(j).and_then(Option::as_ref)
+}
+
+fn is_null(doc: &Doc, elem: Option<Elem<'_>>, path: &DocPath) -> bool {
     match path {
-        DocPath::Field(i) | DocPath::Member(i, _) => matches!(doc.0.get(*i), Some(Slot::Missing) | None),
+        DocPath::Field(i) => matches!(doc.0.get(*i), Some(Slot::Missing) | None),
+        // Missing, or some element lacks the member (an empty array has no such element).
+        DocPath::Member(i, j) => match doc.0.get(*i) {
+            Some(Slot::Objects(items)) => items.iter().any(|o| member(o, *j).is_none()),
+            Some(Slot::Missing) | None => true,
+            _ => false,
+        },
         DocPath::Key(i, k) => match doc.0.get(*i) {
             Some(Slot::Map(m)) => map_get(m, k).is_none(),
             _ => true,
         },
-        DocPath::Elem(_) => false,
+        DocPath::Elem(m) => match (elem, m) {
+            (Some(Elem::Object(o)), Some(j)) => member(o, *j).is_none(),
+            _ => false,
+        },
     }
 }
 
-fn exists(doc: &Doc, path: &DocPath) -> bool {
+fn exists(doc: &Doc, elem: Option<Elem<'_>>, path: &DocPath) -> bool {
     match path {
-        DocPath::Member(i, _) => matches!(doc.0.get(*i), Some(Slot::Objects(items)) if !items.is_empty()),
-        DocPath::Elem(_) => true,
-        p => !is_null(doc, p),
+        DocPath::Member(i, j) => {
+            matches!(doc.0.get(*i), Some(Slot::Objects(items)) if items.iter().any(|o| member(o, *j).is_some()))
+        }
+        p => !is_null(doc, elem, p),
     }
 }
 
@@ -188,8 +204,8 @@ fn eval(node: &Node, doc: &Doc, elem: Option<Elem<'_>>) -> bool {
         Node::Or(v) => v.iter().any(|n| eval(n, doc, elem)),
         Node::Not(n) => !eval(n, doc, elem),
         Node::Any(path, leaf) => any_value(doc, elem, path, &|x| leaf.test(x)),
-        Node::Null(path) => is_null(doc, path),
-        Node::Exists(path) => exists(doc, path),
+        Node::Null(path) => is_null(doc, elem, path),
+        Node::Exists(path) => exists(doc, elem, path),
         Node::Size(i, len) => match doc.0.get(*i) {
             Some(Slot::Array(items)) => items.len() as u64 == *len,
             Some(Slot::Objects(items)) => items.len() as u64 == *len,
@@ -255,7 +271,15 @@ pub fn sort_value<'a>(doc: &'a Doc, key: &DocSortKey) -> SortValue<'a> {
         DocPath::Member(i, j) => match doc.0.get(*i) {
             Some(Slot::Objects(items)) => {
                 let j = *j;
-                pick(Box::new(items.iter().filter_map(move |o| o.get(j))))
+                let lacking = items.iter().any(|o| member(o, j).is_none());
+                match key.direction {
+                    // An element without the member contributes null, the smallest key.
+                    Direction::Asc if lacking && !items.is_empty() => SortValue::Missing,
+                    Direction::Desc if !items.is_empty() && items.iter().all(|o| member(o, j).is_none()) => {
+                        SortValue::Missing
+                    }
+                    _ => pick(Box::new(items.iter().filter_map(move |o| member(o, j)))),
+                }
             }
             _ => SortValue::Missing,
         },

@@ -64,13 +64,15 @@ pub enum DocType {
     Map,
 }
 
-/// A member of the objects of an [`DocType::Objects`] field; every element has every member.
+/// A member of the objects of an [`DocType::Objects`] field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// Its name.
     pub name: String,
     /// Its type.
     pub ty: Scalar,
+    /// Whether every element has it (else an element may lack it; null is read as missing).
+    pub required: bool,
 }
 
 /// One field of a document schema.
@@ -218,8 +220,9 @@ pub enum Slot {
     Atom(Atom),
     /// An array of scalars.
     Array(Vec<Atom>),
-    /// An array of objects, each a vector of member values in schema order.
-    Objects(Vec<Vec<Atom>>),
+    /// An array of objects, each a vector of member values in schema order (`None`: the
+    /// element lacks that optional member).
+    Objects(Vec<Vec<Option<Atom>>>),
     /// An open map, in input order; keys are unique.
     Map(Vec<(String, Atom)>),
 }
@@ -340,21 +343,33 @@ fn decode_slot(field: &DocField, v: &Json) -> Result<Slot, DecodeError> {
         DocType::Objects(members) => {
             let expected = || {
                 format!(
-                    "an array of objects with exactly {}",
-                    members.iter().map(|m| format!("`{}` ({})", m.name, m.ty.name())).collect::<Vec<_>>().join(", ")
+                    "an array of objects with {}",
+                    members
+                        .iter()
+                        .map(|m| format!(
+                            "`{}` ({}{})",
+                            m.name,
+                            m.ty.name(),
+                            if m.required { "" } else { ", optional" }
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             let items = v.as_array().ok_or_else(|| invalid(name, expected(), v))?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 let obj = item.as_object().ok_or_else(|| invalid(name, expected(), item))?;
-                if obj.len() != members.len() || obj.keys().any(|k| !members.iter().any(|m| &m.name == k)) {
+                if obj.keys().any(|k| !members.iter().any(|m| &m.name == k)) {
                     return Err(invalid(name, expected(), item));
                 }
                 let mut values = Vec::with_capacity(members.len());
                 for m in members {
-                    let mv = obj.get(&m.name).ok_or_else(|| invalid(name, expected(), item))?;
-                    values.push(decode_atom(&format!("{name}.{}", m.name), m.ty, mv)?);
+                    match obj.get(&m.name).filter(|mv| !mv.is_null()) {
+                        Some(mv) => values.push(Some(decode_atom(&format!("{name}.{}", m.name), m.ty, mv)?)),
+                        None if m.required => return Err(invalid(name, expected(), item)),
+                        None => values.push(None),
+                    }
                 }
                 out.push(values);
             }
@@ -423,7 +438,7 @@ fn slot_json(field: &DocField, slot: &Slot, keep: &dyn Fn(&Selection) -> bool, f
                             .zip(values)
                             .enumerate()
                             .filter(|(j, _)| keep(&Selection::Member(fid, *j)))
-                            .map(|(_, (m, v))| (m.name.clone(), v.to_json()))
+                            .filter_map(|(_, (m, v))| v.as_ref().map(|v| (m.name.clone(), v.to_json())))
                             .collect(),
                     )
                 })

@@ -17,8 +17,9 @@
 //! an array, member or map key is `EXISTS (SELECT 1 FROM <child> WHERE doc_id = d.id AND …)`
 //! (some element passes); a map-key test names its bracket's column and `kind`, so values
 //! of other brackets never compare; `Null` is `<col> IS NULL` / `<col>_len IS NULL` / `NOT
-//! EXISTS` of the key; `$elemMatch` is one `EXISTS` whose condition covers the whole
-//! element. Sorting: a scalar sorts `NULL`s first ascending (`col IS NULL DESC, col`); an
+//! EXISTS` of the key (for an optional member, also `EXISTS` of an element lacking it);
+//! `$elemMatch` is one `EXISTS` whose condition covers the whole element (member tests
+//! there guarded with `IS NOT NULL`, since they may sit under a `NOT`). Sorting: a scalar sorts `NULL`s first ascending (`col IS NULL DESC, col`); an
 //! array by `MIN`/`MAX` of its child rows after a rank (empty 0, missing 1, values 2); a map
 //! key by its bracket `kind` (missing 0) and then the bracket's column; `id` last.
 //!
@@ -245,15 +246,23 @@ impl Builder<'_> {
                 }
                 DocPath::Elem(member) => {
                     let (field, alias) = elem.ok_or_else(|| invalid("element path outside $elemMatch"))?;
+                    // Guarded: an element may lack an optional member, and the test may sit
+                    // under a `NOT` inside the `$elemMatch`.
                     let col = self.member_col(alias, field, *member)?;
-                    self.test(&col, test)?
+                    let cond = self.test(&col, test)?;
+                    format!("({col} IS NOT NULL AND {cond})")
                 }
             },
-            DocPred::Null(path) => self.null(path)?,
+            DocPred::Null(path) => self.null(path, elem)?,
             DocPred::Exists(path) => match path {
-                DocPath::Member(i, _) => format!("COALESCE({}, 0) > 0", self.len_col(*i)),
-                DocPath::Elem(_) => "1 = 1".into(),
-                p => format!("NOT ({})", self.null(p)?),
+                DocPath::Member(i, j) if self.member_required(*i, *j) => {
+                    format!("COALESCE({}, 0) > 0", self.len_col(*i))
+                }
+                DocPath::Member(i, j) => {
+                    let (i, j) = (*i, *j);
+                    self.exists(i, |b, a| Ok(format!("{} IS NOT NULL", b.member_col(a, i, Some(j))?)))?
+                }
+                p => format!("NOT ({})", self.null(p, elem)?),
             },
             DocPred::Size { field, len } => {
                 let n = self.bind(DocParam::Int(i64::try_from(*len).unwrap_or(i64::MAX)));
@@ -266,19 +275,38 @@ impl Builder<'_> {
         })
     }
 
-    fn null(&mut self, path: &DocPath) -> Result<String, SqlError> {
+    fn member_required(&self, field: usize, j: usize) -> bool {
+        match &self.schema.fields[field].ty {
+            DocType::Objects(members) => members.get(j).is_none_or(|m| m.required),
+            _ => true,
+        }
+    }
+
+    fn null(&mut self, path: &DocPath, elem: Option<(usize, &str)>) -> Result<String, SqlError> {
         Ok(match path {
             DocPath::Field(i) => match &self.schema.fields.get(*i).ok_or_else(|| invalid("field"))?.ty {
                 DocType::Scalar(_) => format!("{} IS NULL", self.col(*i)),
                 _ => format!("{} IS NULL", self.len_col(*i)),
             },
-            DocPath::Member(i, _) => format!("{} IS NULL", self.len_col(*i)),
+            DocPath::Member(i, j) => {
+                let len = self.len_col(*i);
+                if self.member_required(*i, *j) {
+                    format!("{len} IS NULL")
+                } else {
+                    let (i, j) = (*i, *j);
+                    let e = self.exists(i, |b, a| Ok(format!("{} IS NULL", b.member_col(a, i, Some(j))?)))?;
+                    format!("({len} IS NULL OR {e})")
+                }
+            }
             DocPath::Key(i, k) => {
                 let k = k.clone();
                 let e = self.exists(*i, |b, a| Ok(format!("{a}.\"key\" = {}", b.bind(DocParam::Text(k)))))?;
                 format!("NOT {e}")
             }
-            DocPath::Elem(_) => "1 = 0".into(),
+            DocPath::Elem(m) => match elem {
+                Some((field, alias)) => format!("{} IS NULL", self.member_col(alias, field, *m)?),
+                None => "1 = 0".into(),
+            },
         })
     }
 
@@ -329,15 +357,27 @@ impl Builder<'_> {
         })
     }
 
+    /// An array's sort key: a rank (empty 0, missing 1, values 2), then the smallest
+    /// (ascending) or largest (descending) element, NULL unless the rank is 2. An element
+    /// lacking the member counts as null: the smallest, so ascending it makes the key
+    /// missing; descending only when every element lacks it.
     fn array_order(&mut self, field: usize, col: &str, ty: Scalar, agg: &str, d: &str) -> Vec<String> {
         let table = quote(&child_table(self.schema, &self.schema.fields[field].column));
         let len = self.len_col(field);
         let id = self.id();
-        let value =
-            if ty == Scalar::Bool { format!("CASE WHEN c.{col} THEN 1 ELSE 0 END") } else { format!("c.{col}") };
+        let value = if ty == Scalar::Bool {
+            format!("CASE WHEN c.{col} IS NULL THEN NULL WHEN c.{col} THEN 1 ELSE 0 END")
+        } else {
+            format!("c.{col}")
+        };
+        let present = format!("(SELECT COUNT(c.{col}) FROM {table} c WHERE c.\"doc_id\" = {id})");
+        let lacking = if agg == "MIN" { format!("{present} < {len}") } else { format!("{present} = 0") };
+        let rank = format!("(CASE WHEN {len} IS NULL THEN 1 WHEN {len} = 0 THEN 0 WHEN {lacking} THEN 1 ELSE 2 END)");
         vec![
-            format!("(CASE WHEN {len} IS NULL THEN 1 WHEN {len} = 0 THEN 0 ELSE 2 END) {d}"),
-            format!("(SELECT {agg}({value}) FROM {table} c WHERE c.\"doc_id\" = {id}) {d}"),
+            format!("{rank} {d}"),
+            format!(
+                "(CASE WHEN {rank} = 2 THEN (SELECT {agg}({value}) FROM {table} c WHERE c.\"doc_id\" = {id}) END) {d}"
+            ),
         ]
     }
 }
@@ -436,8 +476,12 @@ pub fn ddl(schema: &DocSchema, backend: Backend) -> Vec<String> {
                         after.push(idx("value", "\"value\", \"doc_id\""));
                     }
                     DocType::Objects(members) => {
-                        let m: Vec<String> =
-                            members.iter().map(|m| format!("{} {} NOT NULL", quote(&m.name), ty(m.ty))).collect();
+                        let m: Vec<String> = members
+                            .iter()
+                            .map(|m| {
+                                format!("{} {}{}", quote(&m.name), ty(m.ty), if m.required { " NOT NULL" } else { "" })
+                            })
+                            .collect();
                         after.push(format!(
                             "CREATE TABLE IF NOT EXISTS {child} ({fk}, \"pos\" INTEGER NOT NULL, {}, PRIMARY KEY (\"doc_id\", \"pos\"))",
                             m.join(", ")
@@ -486,7 +530,7 @@ fn rows(schema: &DocSchema, doc: &Doc) -> Result<Rows, SqlError> {
                 main.push(DocParam::Int(items.len() as i64));
                 for (pos, o) in items.iter().enumerate() {
                     let mut row = vec![id.clone(), DocParam::Int(pos as i64)];
-                    row.extend(o.iter().map(param));
+                    row.extend(o.iter().map(|m| m.as_ref().map_or(DocParam::Null, param)));
                     children.push((child.clone(), row));
                 }
             }

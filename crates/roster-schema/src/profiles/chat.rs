@@ -2,7 +2,8 @@
 //! sorted with Mongo `query`, `fields` and `sort` JSON, under MongoDB's semantics.
 //!
 //! Fields, as the seed shows them: `_id` (a 17-character Meteor id), `username`, `emails`
-//! (array of `{address, verified}`; missing for bots and some users, sometimes empty),
+//! (array of `{address, verified}`, `verified` missing from some elements; `emails` missing
+//! for bots and some users, sometimes empty),
 //! `type`, `status`, `active`, `roles` (array of strings, always present, sometimes empty),
 //! `name` and `nameInsensitive` (missing for some users), `lastLogin` (missing for users who
 //! never logged in), `createdAt`, and `customFields`, an open map whose values mix types on
@@ -35,8 +36,8 @@ pub fn schema() -> DocSchema {
             DocField::new(
                 "emails",
                 DocType::Objects(vec![
-                    Member { name: "address".into(), ty: Scalar::String },
-                    Member { name: "verified".into(), ty: Scalar::Bool },
+                    Member { name: "address".into(), ty: Scalar::String, required: true },
+                    Member { name: "verified".into(), ty: Scalar::Bool, required: false },
                 ]),
             )
             .optional(),
@@ -102,7 +103,10 @@ fn make(rng: &mut Rng, i: u64) -> Doc {
         let mut list = Vec::with_capacity(n);
         for k in 0..n {
             let local = if k == 0 { username.clone() } else { format!("{}{k}", names::ascii_lower(first)) };
-            list.push(vec![Atom::Str(format!("{local}@{}", rng.pick(DOMAINS))), Atom::Bool(rng.chance(60))]);
+            let address = Atom::Str(format!("{local}@{}", rng.pick(DOMAINS)));
+            // Some addresses were added without a verification state.
+            let verified = if rng.chance(8) { None } else { Some(Atom::Bool(rng.chance(60))) };
+            list.push(vec![Some(address), verified]);
         }
         Slot::Objects(list)
     };
@@ -198,6 +202,7 @@ mod tests {
         }
         assert!(some(&|d| d.0[slot("emails")] == Slot::Objects(Vec::new())));
         assert!(some(&|d| matches!(&d.0[slot("emails")], Slot::Objects(v) if v.len() > 1)));
+        assert!(some(&|d| matches!(&d.0[slot("emails")], Slot::Objects(v) if v.iter().any(|e| e[1].is_none()))));
         assert!(some(&|d| d.0[slot("roles")] == Slot::Array(Vec::new())));
         for bracket in 1..=3 {
             assert!(
