@@ -200,6 +200,23 @@ impl Checker<'_> {
             self.err(path.span, CheckErrorKind::Unsupported { construct });
             return None;
         }
+        // An OData sort key that is an expression, or a `$select` item with options or a
+        // function signature, arrives as written in one segment.
+        let not_a_name = |s: &&String| match usage {
+            "sorted by" => {
+                s.contains(['(', ' ', '\'']) || !s.starts_with(|c: char| c.is_alphabetic() || c == '_' || c == '$')
+            }
+            "filtered on" => false,
+            _ => s.contains('('),
+        };
+        if let Some(text) = path.segments.iter().find(not_a_name) {
+            let construct = match usage {
+                "sorted by" => format!("sorting by an expression (`{text}`)"),
+                _ => format!("a projection item with options or parameters (`{text}`)"),
+            };
+            self.err(path.span, CheckErrorKind::Unsupported { construct });
+            return None;
+        }
         let Some((id, field)) = self.schema.field(name) else {
             let suggestion = self.schema.suggest(name).map(str::to_owned);
             self.err(path.span, CheckErrorKind::UnknownField { name: path.joined("/"), suggestion });

@@ -419,21 +419,30 @@ fn select(value: &Decoded, span: Span) -> Result<Option<Projection>, OptionsErro
     }
     let mut paths = Vec::new();
     let mut at = 0usize;
-    for part in value.text.split(',') {
+    for part in split_top_level(&value.text, ',').ok_or_else(invalid)? {
         let lead = part.len() - part.trim_start().len();
         let item = part.trim();
-        // Segments are names, namespace-qualified names (type casts: `Model.Manager/name`)
-        // or `Namespace.*`; the checker resolves them against the schema.
+        // Segments are names, namespace-qualified names (type casts: `Model.Manager/name`),
+        // `Namespace.*` or annotations (`@Core.Messages`); the last may carry parentheses:
+        // a function's parameter names or nested options (`Address($select=Street)`),
+        // kept as written, which the checker reports as unsupported.
         let name = |s: &str| {
+            let s = s.strip_prefix('@').unwrap_or(s);
+            let s = s.split_once('#').map_or(s, |(term, qualifier)| if qualifier.is_empty() { "" } else { term });
             let mut c = s.chars();
             c.next().is_some_and(|f| f.is_alphabetic() || f == '_') && c.all(|x| x.is_alphanumeric() || x == '_')
         };
-        let ok = !item.is_empty()
-            && item.split('/').all(|s| {
+        let (head, parens) = match item.find('(') {
+            Some(open) => (&item[..open], Some(&item[open..])),
+            None => (item, None),
+        };
+        let ok = !head.is_empty()
+            && head.split('/').all(|s| {
                 let parts: Vec<&str> = s.split('.').collect();
                 let (last, init) = parts.split_last().unwrap_or((&"", &[]));
                 init.iter().all(|p| name(p)) && (name(last) || (*last == "*" && !init.is_empty()))
-            });
+            })
+            && parens.is_none_or(select_parens);
         if !ok {
             return Err(invalid());
         }
@@ -445,6 +454,54 @@ fn select(value: &Decoded, span: Span) -> Result<Option<Projection>, OptionsErro
         at += part.len() + 1;
     }
     Ok(Some(Projection::Include(paths)))
+}
+
+/// The parenthesised part of a `$select` item: parameter names (`(Location,Kind)`) or
+/// `;`-separated options (`($select=Street;$top=5)`), balanced, with nothing after it.
+fn select_parens(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) else {
+        return false;
+    };
+    let Some(parts) = split_top_level(inner, ';') else {
+        return false;
+    };
+    let ident = |s: &str| {
+        let mut c = s.chars();
+        c.next().is_some_and(|f| f.is_alphabetic() || f == '_') && c.all(|x| x.is_alphanumeric() || x == '_')
+    };
+    if parts.len() == 1 && inner.split(',').all(|p| ident(p.trim())) {
+        return true;
+    }
+    const NESTED: [&str; 9] = ["select", "filter", "search", "count", "orderby", "skip", "top", "compute", "expand"];
+    parts.iter().all(|p| match p.split_once('=') {
+        Some((n, v)) => {
+            NESTED.contains(&n.strip_prefix('$').unwrap_or(n).to_ascii_lowercase().as_str()) && !v.is_empty()
+        }
+        None => false,
+    })
+}
+
+/// Splits `text` at `sep` outside parentheses and quotes; `None` when parentheses do not
+/// balance.
+fn split_top_level(text: &str, sep: char) -> Option<Vec<&str>> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0usize, false, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.checked_sub(1)?,
+            c if c == sep && !quoted && depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (depth == 0).then(|| {
+        parts.push(&text[start..]);
+        parts
+    })
 }
 
 /// Whether two option names are at most one edit apart.
