@@ -208,8 +208,20 @@ const PATTERNS: &[&str] = &[
     "^.{5}$",
 ];
 
+/// Patterns whose meaning differs in JavaScript (Unicode `\w`, `\d`, `\b` in Rust), for
+/// the engine differential only (set [`ENGINE_PATTERNS`]).
+const ENGINE_ONLY_PATTERNS: &[&str] =
+    &["\\bj", "(?m)^a", "\\w+@", "(?i)ü", "\\d{2}", "(?s)a.b", "", "\\Bo", "[^a-z.@]", "(?x) j a c k # comment"];
+
+/// Whether the generator may use [`ENGINE_ONLY_PATTERNS`].
+pub static ENGINE_PATTERNS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn regex_cond(rng: &mut Rng) -> Json {
-    let p = *pick(rng, PATTERNS);
+    let p = if ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed) && rng.chance(40) {
+        *pick(rng, ENGINE_ONLY_PATTERNS)
+    } else {
+        *pick(rng, PATTERNS)
+    };
     if rng.chance(30) { json!({"$regex": p, "$options": "i"}) } else { json!({"$regex": p}) }
 }
 

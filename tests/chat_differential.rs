@@ -14,6 +14,7 @@ use roster_schema::rng::Rng;
 #[test]
 fn memory_sqlite_and_postgres_agree_on_random_mongo_queries() {
     let cases: u64 = std::env::var("ROSTER_CHAT_DIFF_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    common::ENGINE_PATTERNS.store(true, std::sync::atomic::Ordering::Relaxed);
     let docs: Vec<_> = roster_schema::profiles::chat::generate(1500, 4).collect();
     let e = Engines::new(docs);
     let pools = Pools::of(&e.schema, &e.docs);

@@ -202,10 +202,42 @@ fn parse_regex(source: &str) -> Result<regex_syntax::hir::Hir, (String, Option<S
             }
             HirKind::Capture(c) => stack.push(&c.sub),
             HirKind::Concat(v) | HirKind::Alternation(v) => stack.extend(v.iter()),
-            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+            HirKind::Look(look) => {
+                use regex_syntax::hir::Look as L;
+                if !matches!(
+                    look,
+                    L::Start
+                        | L::End
+                        | L::StartLF
+                        | L::EndLF
+                        | L::WordAscii
+                        | L::WordAsciiNegate
+                        | L::WordUnicode
+                        | L::WordUnicodeNegate
+                ) {
+                    return Err((
+                        format!("the assertion `{}` is not supported in `$regex`", look_text(*look)),
+                        Some("use `^`, `$`, `\\b` or `\\B` (with `(?m)` for line anchors)".to_owned()),
+                    ));
+                }
+            }
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => {}
         }
     }
     Ok(hir)
+}
+
+/// How an assertion is written, for errors.
+fn look_text(look: regex_syntax::hir::Look) -> &'static str {
+    use regex_syntax::hir::Look as L;
+    match look {
+        L::StartCRLF | L::EndCRLF => "(?R) line anchor",
+        L::WordStartAscii | L::WordStartUnicode => "\\<",
+        L::WordEndAscii | L::WordEndUnicode => "\\>",
+        L::WordStartHalfAscii | L::WordStartHalfUnicode => "\\b{start-half}",
+        L::WordEndHalfAscii | L::WordEndHalfUnicode => "\\b{end-half}",
+        _ => "assertion",
+    }
 }
 
 /// Checks a query against a document schema: every error, or the typed query.
