@@ -630,7 +630,7 @@ mod tests {
         let opts = Options::default();
         let mut p = Parser::new(text, &opts);
         Ok(p.primitive_literal()?.map(|e| match &e.kind {
-            roster_ast::ExprKind::Literal { value } => (value.clone(), e.span),
+            ExprKind::Literal { value } => (value.clone(), e.span),
             _ => unreachable!("primitive_literal returns literals"),
         }))
     }
