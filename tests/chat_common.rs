@@ -122,16 +122,40 @@ impl Engines {
             .collect()
     }
 
-    /// The ids on SQLite.
+    /// The ids on SQLite. Also checks that the documents read back from SQLite (the page,
+    /// projected) and the count are those of memory.
     pub fn sqlite(&self, q: &DocQuery) -> Vec<String> {
-        roster_sql::document::sqlite::query_ids(&self.sqlite, &self.schema, q).unwrap()
+        let ids = roster_sql::document::sqlite::query_ids(&self.sqlite, &self.schema, q).unwrap();
+        let (docs, total) = roster_sql::document::sqlite::query(&self.sqlite, &self.schema, q).unwrap();
+        self.same_documents("SQLite", q, &ids, &docs, total);
+        ids
     }
 
-    /// The ids on PostgreSQL, if it runs.
+    /// The ids on PostgreSQL, if it runs (documents and count checked as for SQLite).
     pub fn postgres(&self, q: &DocQuery) -> Option<Vec<String>> {
-        self.postgres
-            .as_ref()
-            .map(|(_, c)| roster_sql::document::postgres::query_ids(&mut c.borrow_mut(), &self.schema, q).unwrap())
+        self.postgres.as_ref().map(|(_, c)| {
+            let mut client = c.borrow_mut();
+            let ids = roster_sql::document::postgres::query_ids(&mut client, &self.schema, q).unwrap();
+            let (docs, total) = roster_sql::document::postgres::query(&mut client, &self.schema, q).unwrap();
+            self.same_documents("PostgreSQL", q, &ids, &docs, total);
+            ids
+        })
+    }
+
+    /// The documents a database returned for `ids` are the stored ones, and when the ids are
+    /// memory's, the projected page and the count are memory's too.
+    fn same_documents(&self, engine: &str, q: &DocQuery, ids: &[String], docs: &[Doc], total: u64) {
+        let got: Vec<&str> = docs.iter().map(|d| d.id(&self.schema)).collect();
+        assert_eq!(got, ids, "{engine}: documents read back in another order than their ids");
+        if ids == self.memory(q) {
+            let out: Vec<String> = docs
+                .iter()
+                .map(|d| Json::Object(encode_doc(&self.schema, d, q.projection.as_ref())).to_string())
+                .collect();
+            assert_eq!(out, self.output(q), "{engine}: documents read back differ from memory's");
+        }
+        let plan = DocPlan::new(&self.schema, q).unwrap();
+        assert_eq!(total, plan.count(&self.docs) as u64, "{engine}: count differs from memory's");
     }
 }
 

@@ -36,8 +36,14 @@ fn syntax(param: &str, reason: impl Into<String>, origin: Origin) -> ParamsError
     ParamsError::new(param, ParamsErrorKind::Syntax { reason: reason.into() }, origin)
 }
 
-/// Decodes `%XX` escapes and `+`; `None` on a malformed escape or invalid UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
+/// Decodes `%XX` escapes and `+` (a space), as in `application/x-www-form-urlencoded`
+/// query strings; `None` on a malformed escape or invalid UTF-8.
+///
+/// ```
+/// assert_eq!(roster_params::percent_decode("a+b%2Bc%7B%22"), Some("a b+c{\"".to_owned()));
+/// assert_eq!(roster_params::percent_decode("%zz"), None);
+/// ```
+pub fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -38,7 +38,7 @@ mod ast;
 pub mod directory;
 mod error;
 
-pub use args::MAX_INPUT;
+pub use args::{MAX_INPUT, percent_decode};
 pub use error::{Origin, ParamsError, ParamsErrorKind};
 
 /// How the `accounts` endpoint writes timestamps.

@@ -86,6 +86,8 @@ impl AccessConfig {
             .scopes
             .insert("identity".into(), "userStatus ne 'DELETED' and userStatus ne 'DELETE_IN_PROGRESS'".into());
         auditor.hidden_fields.insert("identity".into(), vec!["lastLogin".into()]);
+        auditor.scopes.insert("chat".into(), r#"{"active": true}"#.into());
+        auditor.hidden_fields.insert("chat".into(), vec!["customFields".into()]);
         let guest = principal("guest", "beta", &[])?;
         Ok(AccessConfig { principals: vec![admin, auditor, guest] })
     }

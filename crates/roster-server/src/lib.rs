@@ -16,11 +16,12 @@
 //!   latency; requests time out after 30 s; bodies are limited to 64 KiB; SIGINT/SIGTERM shut
 //!   down gracefully.
 //!
-//! Endpoints so far: `GET /identity/v1/users` ([`identity`]); `GET /api/v2/users/download`,
-//! `POST /adminui/user-management/v1/users/download` and `GET /api/v3/users` ([`rest`]).
-//! The Mongo-style `GET /api/v1/users.list` (seed 004) waits for the `chat` profile.
+//! Endpoints: `GET /identity/v1/users` ([`identity`]); `GET /api/v2/users/download`,
+//! `POST /adminui/user-management/v1/users/download` and `GET /api/v3/users` ([`rest`]);
+//! the Mongo-style `GET /api/v1/users.list` over the `chat` documents ([`chat`]).
 #![forbid(unsafe_code)]
 
+pub mod chat;
 pub mod config;
 pub mod error;
 pub mod identity;
@@ -152,6 +153,7 @@ pub fn field_names(schema: &Schema, fields: &[FieldId]) -> Vec<String> {
 pub fn endpoints() -> Vec<openapi::EndpointDoc> {
     let mut docs = vec![identity::doc()];
     docs.extend(rest::docs());
+    docs.push(chat::doc());
     docs
 }
 
@@ -183,6 +185,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(rest::DIRECTORY, get(rest::directory))
         .route(rest::ADMIN, post(rest::admin))
         .route(rest::ACCOUNTS, get(rest::accounts))
+        .route(chat::PATH, get(chat::handler))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(64 * 1024))
@@ -247,6 +250,7 @@ pub fn prepare(opts: &ServeOptions) -> Result<Arc<AppState>, String> {
     let served: Vec<Profile> =
         ["identity", "directory", "admin", "accounts"].iter().filter_map(|n| profiles::by_name(n)).collect();
     store.prepare(&served, opts.users, opts.seed)?;
+    store.prepare_docs(chat::PROFILE, &chat::SCHEMA, opts.users, opts.seed)?;
     Ok(Arc::new(AppState::new(access, store, served, opts.per_minute)))
 }
 

@@ -7,8 +7,11 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use roster_check::TypedQuery;
+use roster_check::document::DocQuery;
+use roster_schema::document::{Doc, DocSchema};
 use roster_schema::profiles::Profile;
 use roster_schema::{Record, Schema};
+use roster_sql::document;
 
 /// A database.
 pub enum Store {
@@ -101,6 +104,75 @@ impl Store {
             tracing::info!(profile = p.name, users = loaded, "generated users");
         }
         Ok(())
+    }
+
+    /// Like [`Store::prepare`] for a document profile (`chat`): creates its tables and fills
+    /// them with `users` generated documents when empty.
+    pub fn prepare_docs(&self, name: &str, schema: &DocSchema, users: u64, seed: u64) -> Result<(), String> {
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM \"{}\")", schema.name);
+        let empty = match self {
+            Store::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).map_err(err)?;
+                document::sqlite::create(&conn, schema).map_err(err)?;
+                let any: bool = conn.query_row(&sql, [], |r| r.get(0)).map_err(err)?;
+                !any
+            }
+            Store::Postgres { .. } => {
+                let mut client = self.postgres()?;
+                document::postgres::create(&mut client, schema).map_err(err)?;
+                let any: bool = client.query_one(sql.as_str(), &[]).map_err(err)?.get(0);
+                self.give_back(client);
+                !any
+            }
+        };
+        if !empty {
+            tracing::info!(profile = name, "using the users already stored");
+            return Ok(());
+        }
+        let bar = progress(users, name);
+        // Loaded in batches so memory stays flat for any number of users.
+        let mut docs = roster_schema::profiles::chat::generate(users, seed).inspect(|_| bar.inc(1)).peekable();
+        let mut loaded = 0;
+        while docs.peek().is_some() {
+            let batch: Vec<_> = docs.by_ref().take(10_000).collect();
+            loaded += match self {
+                Store::Sqlite(path) => {
+                    let mut conn = rusqlite::Connection::open(path).map_err(err)?;
+                    document::sqlite::load(&mut conn, schema, &batch).map_err(err)?
+                }
+                Store::Postgres { .. } => {
+                    let mut client = self.postgres()?;
+                    let n = document::postgres::load(&mut client, schema, &batch).map_err(err)?;
+                    self.give_back(client);
+                    n
+                }
+            };
+        }
+        bar.finish_and_clear();
+        tracing::info!(profile = name, users = loaded, "generated users");
+        Ok(())
+    }
+
+    /// The page of documents a document query selects, in order, and the total number of
+    /// matches.
+    pub fn run_docs(&self, schema: &DocSchema, q: &DocQuery) -> Result<(Vec<Doc>, u64), String> {
+        match self {
+            Store::Sqlite(path) => {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(err)?;
+                document::sqlite::sqlite_register(&conn).map_err(err)?;
+                document::sqlite::query(&conn, schema, q).map_err(err)
+            }
+            Store::Postgres { .. } => {
+                let mut client = self.postgres()?;
+                let result = document::postgres::query(&mut client, schema, q).map_err(err);
+                self.give_back(client);
+                result
+            }
+        }
     }
 
     fn postgres(&self) -> Result<postgres::Client, String> {

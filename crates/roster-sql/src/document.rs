@@ -74,6 +74,13 @@ fn child_table(schema: &DocSchema, column: &str) -> String {
     format!("{}__{}", schema.name, column)
 }
 
+/// The table of whole documents (`id`, `doc` as JSON text) that queries read their pages
+/// from: the child tables answer filters and sorts, this table gives documents back
+/// exactly as loaded.
+fn json_table(schema: &DocSchema) -> String {
+    format!("{}__json", schema.name)
+}
+
 fn kind_of(a: &Atom) -> i64 {
     match a {
         Atom::Num(_) => 1,
@@ -422,6 +429,39 @@ pub fn select_ids(schema: &DocSchema, q: &DocQuery, backend: Backend) -> Result<
     Ok(DocSql { sql, values: b.values })
 }
 
+/// The `SELECT COUNT(*)` of the documents `q`'s filter matches (its sort and page ignored).
+pub fn select_count(schema: &DocSchema, q: &DocQuery, backend: Backend) -> Result<DocSql, SqlError> {
+    if backend == Backend::MySql {
+        return Err(invalid("document profiles run on SQLite and PostgreSQL"));
+    }
+    let mut b = Builder { schema, backend, values: Vec::new(), aliases: 0 };
+    let mut sql = format!("SELECT COUNT(*) FROM {} d", quote(&schema.name));
+    if q.filter != DocPred::Const(true) {
+        let w = b.pred(&q.filter, None)?;
+        let _ = write!(sql, " WHERE {w}");
+    }
+    Ok(DocSql { sql, values: b.values })
+}
+
+/// The documents of `ids`, in that order, decoded from the JSON table (a missing id is an
+/// error: ids come from the same database).
+fn docs_in_order(schema: &DocSchema, ids: &[String], found: Vec<(String, String)>) -> Result<Vec<Doc>, SqlError> {
+    let mut by_id: std::collections::HashMap<String, String> = found.into_iter().collect();
+    ids.iter()
+        .map(|id| {
+            let text = by_id.remove(id).ok_or_else(|| invalid(&format!("document `{id}` has no JSON row")))?;
+            roster_schema::document::decode_doc(schema, &text)
+                .map_err(|e| invalid(&format!("stored document `{id}` does not decode: {e}")))
+        })
+        .collect()
+}
+
+fn fetch_sql(schema: &DocSchema, n: usize, backend: Backend) -> String {
+    let marks: Vec<String> =
+        (1..=n).map(|i| if backend == Backend::Postgres { format!("${i}") } else { "?".to_owned() }).collect();
+    format!("SELECT \"id\", \"doc\" FROM {} WHERE \"id\" IN ({})", quote(&json_table(schema)), marks.join(", "))
+}
+
 /// The `CREATE TABLE` and `CREATE INDEX` statements of a document schema.
 pub fn ddl(schema: &DocSchema, backend: Backend) -> Vec<String> {
     let pg = backend == Backend::Postgres;
@@ -504,6 +544,10 @@ pub fn ddl(schema: &DocSchema, backend: Backend) -> Vec<String> {
     }
     let mut out = vec![format!("CREATE TABLE IF NOT EXISTS {table} ({})", cols.join(", "))];
     out.extend(after);
+    out.push(format!(
+        "CREATE TABLE IF NOT EXISTS {} (\"id\" {text} PRIMARY KEY, \"doc\" TEXT NOT NULL)",
+        quote(&json_table(schema))
+    ));
     out
 }
 
@@ -554,6 +598,8 @@ fn rows(schema: &DocSchema, doc: &Doc) -> Result<Rows, SqlError> {
             }
         }
     }
+    let json = serde_json::Value::Object(roster_schema::document::encode_doc(schema, doc, None)).to_string();
+    children.push((json_table(schema), vec![id, DocParam::Text(json)]));
     Ok((main, children))
 }
 
@@ -651,6 +697,33 @@ pub mod sqlite {
         let rows = stmt.query_map(params_from_iter(c.values.iter()), |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+
+    /// How many documents `q`'s filter matches.
+    pub fn count(conn: &Connection, schema: &DocSchema, q: &DocQuery) -> Result<u64, SqlError> {
+        let c = select_count(schema, q, Backend::Sqlite)?;
+        let n: i64 = conn.query_row(&c.sql, params_from_iter(c.values.iter()), |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The stored documents of `ids`, in that order.
+    pub fn fetch_docs(conn: &Connection, schema: &DocSchema, ids: &[String]) -> Result<Vec<Doc>, SqlError> {
+        let mut found = Vec::with_capacity(ids.len());
+        // In chunks below SQLite's default limit of bound parameters.
+        for chunk in ids.chunks(500) {
+            let mut stmt = conn.prepare(&fetch_sql(schema, chunk.len(), Backend::Sqlite))?;
+            let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                found.push(row?);
+            }
+        }
+        docs_in_order(schema, ids, found)
+    }
+
+    /// The page of `q` as documents, in order, and how many documents the filter matches.
+    pub fn query(conn: &Connection, schema: &DocSchema, q: &DocQuery) -> Result<(Vec<Doc>, u64), SqlError> {
+        let ids = query_ids(conn, schema, q)?;
+        Ok((fetch_docs(conn, schema, &ids)?, count(conn, schema, q)?))
+    }
 }
 
 /// PostgreSQL: create, load, query.
@@ -730,6 +803,36 @@ pub mod postgres {
         let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
         let rows = client.query(&stmt, &refs)?;
         rows.iter().map(|r| r.try_get::<_, String>(0).map_err(SqlError::from)).collect()
+    }
+
+    /// How many documents `q`'s filter matches.
+    pub fn count(client: &mut Client, schema: &DocSchema, q: &DocQuery) -> Result<u64, SqlError> {
+        let c = select_count(schema, q, Backend::Postgres)?;
+        let stmt = client.prepare(&c.sql)?;
+        let owned = typed_params(&c.values, &stmt);
+        let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
+        let n: i64 = client.query_one(&stmt, &refs)?.try_get(0)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The stored documents of `ids`, in that order.
+    pub fn fetch_docs(client: &mut Client, schema: &DocSchema, ids: &[String]) -> Result<Vec<Doc>, SqlError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let stmt = client.prepare(&fetch_sql(schema, chunk.len(), Backend::Postgres))?;
+            let refs: Vec<&(dyn ToSql + Sync)> = chunk.iter().map(|s| s as &(dyn ToSql + Sync)).collect();
+            for r in client.query(&stmt, &refs)? {
+                found.push((r.try_get(0)?, r.try_get(1)?));
+            }
+        }
+        docs_in_order(schema, ids, found)
+    }
+
+    /// The page of `q` as documents, in order, and how many documents the filter matches.
+    pub fn query(client: &mut Client, schema: &DocSchema, q: &DocQuery) -> Result<(Vec<Doc>, u64), SqlError> {
+        let ids = query_ids(client, schema, q)?;
+        let docs = fetch_docs(client, schema, &ids)?;
+        Ok((docs, count(client, schema, q)?))
     }
 }
 
