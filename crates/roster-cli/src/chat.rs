@@ -130,24 +130,54 @@ pub(crate) fn read_docs(schema: &DocSchema, path: &FsPath) -> Result<Vec<Doc>, C
     Err(CliError::Data(problems))
 }
 
-/// `roster query --profile chat --dialect mongo --data FILE`: the projected page, in order.
-pub(crate) fn query(q: &QueryArgs, data: Option<&FsPath>, format: Format) -> Result<(), CliError> {
+/// `roster load --profile chat --data FILE --db URL`: validates every document first (so
+/// invalid data loads nothing), then creates the document tables and loads them in one
+/// transaction.
+pub(crate) fn load(data: &FsPath, url: &str) -> Result<(), CliError> {
+    let schema = chat::schema();
+    let docs = read_docs(&schema, data)?;
+    let rt = |e: roster_sql::SqlError| CliError::Runtime(e.to_string());
+    let loaded = match crate::commands::connect(url)? {
+        crate::commands::Db::Sqlite(mut conn) => {
+            roster_sql::document::sqlite::create(&conn, &schema).map_err(rt)?;
+            roster_sql::document::sqlite::load(&mut conn, &schema, &docs).map_err(rt)?
+        }
+        crate::commands::Db::Postgres(mut client) => {
+            roster_sql::document::postgres::create(&mut client, &schema).map_err(rt)?;
+            roster_sql::document::postgres::load(&mut client, &schema, &docs).map_err(rt)?
+        }
+    };
+    eprintln!("loaded {loaded} chat users into {url}");
+    Ok(())
+}
+
+/// `roster query --profile chat --dialect mongo (--data FILE | --db URL)`: the projected
+/// page, in order, in memory or from the document tables of a loaded database.
+pub(crate) fn query(q: &QueryArgs, data: Option<&FsPath>, db: Option<&str>, format: Format) -> Result<(), CliError> {
     let schema = chat::schema();
     let typed = build(q, &schema)?;
-    let Some(path) = data else {
-        return Err(CliError::Usage(
-            "the chat profile runs in memory here: give --data FILE.jsonl (from `roster generate --profile chat`)"
-                .into(),
-        ));
+    let rt = |e: roster_sql::SqlError| CliError::Runtime(e.to_string());
+    let docs: Vec<Doc> = match (data, db) {
+        (Some(path), _) => {
+            let docs = read_docs(&schema, path)?;
+            let plan = DocPlan::new(&schema, &typed).map_err(|e| CliError::Usage(e.to_string()))?;
+            let page = plan.run(&docs);
+            let mut docs: Vec<Option<Doc>> = docs.into_iter().map(Some).collect();
+            page.iter().filter_map(|&i| docs.get_mut(i).and_then(Option::take)).collect()
+        }
+        (None, Some(url)) => match crate::commands::connect(url)? {
+            crate::commands::Db::Sqlite(conn) => {
+                roster_sql::document::sqlite::sqlite_register(&conn).map_err(rt)?;
+                roster_sql::document::sqlite::query(&conn, &schema, &typed).map_err(rt)?.0
+            }
+            crate::commands::Db::Postgres(mut client) => {
+                roster_sql::document::postgres::query(&mut client, &schema, &typed).map_err(rt)?.0
+            }
+        },
+        (None, None) => return Err(CliError::Usage("give --data FILE.jsonl or --db URL".into())),
     };
-    let docs = read_docs(&schema, path)?;
-    let plan = DocPlan::new(&schema, &typed).map_err(|e| CliError::Usage(e.to_string()))?;
-    let page = plan.run(&docs);
     let mut out = BufWriter::new(io::stdout().lock());
-    let rows = page
-        .iter()
-        .filter_map(|&i| docs.get(i))
-        .map(|d| Json::Object(encode_doc(&schema, d, typed.projection.as_ref())));
+    let rows = docs.iter().map(|d| Json::Object(encode_doc(&schema, d, typed.projection.as_ref())));
     match format {
         Format::Jsonl => {
             for row in rows {

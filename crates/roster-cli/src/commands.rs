@@ -53,9 +53,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", compiled.values_json());
             Ok(())
         }
-        Command::Query { query, data, format, .. } if chat::is_document_profile(&query.profile) => {
-            chat::query(&query, data.as_deref(), format)
+        Command::Query { query, data, db, format } if chat::is_document_profile(&query.profile) => {
+            chat::query(&query, data.as_deref(), db.as_deref(), format)
         }
+        Command::Load { profile: name, data, db } if chat::is_document_profile(&name) => chat::load(&data, &db),
         Command::Query { query, data, db, format } if query.dialect == Dialect::Params => {
             params::query(&query, data, db, format)
         }
@@ -85,7 +86,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 pub(crate) fn profile(name: &str) -> Result<Profile, CliError> {
     if chat::is_document_profile(name) {
         return Err(CliError::Usage(format!(
-            "`{name}` is a document profile (MongoDB semantics): it supports `generate` and `query --dialect mongo --data FILE.jsonl`"
+            "`{name}` is a document profile (MongoDB semantics): it supports `generate`, `load` and `query --dialect mongo (--data FILE.jsonl | --db URL)`"
         )));
     }
     profiles::by_name(name).ok_or_else(|| {

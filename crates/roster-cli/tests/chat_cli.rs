@@ -95,3 +95,45 @@ fn errors_point_into_the_json_and_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("document profile"));
 }
+
+/// `roster load --profile chat` then `query --db`: the same projected pages as in memory.
+#[test]
+fn load_into_sqlite_and_query_it_like_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = data(dir.path());
+    let db = format!("sqlite:{}", dir.path().join("chat.db").display());
+    let o = roster(&["load", "--profile", "chat", "--data", &p, "--db", &db]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("loaded 800 chat users"));
+    for (filter, fields, sort) in [
+        (r#"{"emails.address": {"$regex": "^[a-m]"}, "active": true}"#, r#"{"emails": 1}"#, r#"{"lastLogin": -1}"#),
+        (r#"{"customFields.clearance": {"$in": ["High", "Low"]}}"#, r#"{"roles": 0}"#, r#"{"roles": 1, "_id": -1}"#),
+        (r#"{"lastLogin": null}"#, r#"{"username": 1}"#, r#"{"username": 1}"#),
+    ] {
+        let args = |source: &str, value: &str| {
+            roster(&[
+                "query",
+                "--profile",
+                "chat",
+                "--dialect",
+                "mongo",
+                source,
+                value,
+                "--filter",
+                filter,
+                "--fields",
+                fields,
+                "--sort",
+                sort,
+                "--limit",
+                "40",
+                "--offset",
+                "3",
+            ])
+        };
+        let (memory, sql) = (args("--data", &p), args("--db", &db));
+        assert!(memory.status.success() && sql.status.success(), "{}", String::from_utf8_lossy(&sql.stderr));
+        assert!(!memory.stdout.is_empty(), "{filter} matches something");
+        assert_eq!(String::from_utf8_lossy(&memory.stdout), String::from_utf8_lossy(&sql.stdout), "{filter}");
+    }
+}
