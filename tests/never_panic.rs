@@ -2,7 +2,8 @@
 //! for any input: the OData `$filter`, `$orderby` and query-option parsers, the Mongo query,
 //! fields and sort parsers, the REST parameter parser (`roster_params::parse`, first line as
 //! the query string, the rest as the body, for each REST profile), the checker (against
-//! every built-in profile), the SQL compiler for every backend and the in-memory engine. Fed:
+//! every built-in profile, and the document checker against `chat`), the SQL compiler for
+//! every backend, the in-memory engines and the Mongo printer. Fed:
 //! the fuzz corpora (`fuzz/corpus/*`, `fuzz/regressions`, `fuzz/seeds`, when present), the
 //! workspace's case files and the OData test corpus, adversarial texts
 //! (deep nesting, long inputs, control characters), and random bytes and random token soups
@@ -114,6 +115,18 @@ fn exercise(input: &[u8], profiles: &[(Schema, roster_eval::Table)]) -> Result<b
             others.push(Query { filter, sort, ..Query::default() });
         }
         for q in &others {
+            // The document profile (chat): checker, in-memory engine, SQL of both backends.
+            let (chat, docs) = &*CHAT;
+            if let Ok(typed) = roster_check::document::check_document(q, chat)
+                && let Ok(plan) = roster_eval::document::DocPlan::new(chat, &typed)
+            {
+                let _ = plan.run(docs);
+                let _ = plan.count(docs);
+                for backend in Backend::ALL {
+                    let _ = roster_sql::document::select_ids(chat, &typed, backend);
+                    let _ = roster_sql::document::select_count(chat, &typed, backend);
+                }
+            }
             for (schema, table) in profiles {
                 if let Ok(typed) = roster_check::check(q, schema) {
                     for backend in Backend::ALL {
@@ -151,6 +164,8 @@ fn exercise(input: &[u8], profiles: &[(Schema, roster_eval::Table)]) -> Result<b
         let Ok(mut typed) = roster_check::check(&query, schema) else { return false };
         let _ = roster_check::filter_to_odata(schema, &typed.filter);
         let _ = roster_check::sort_to_odata(schema, &typed);
+        let _ = roster_check::filter_to_mongo(schema, &typed.filter);
+        let _ = roster_check::sort_to_mongo(schema, &typed);
         for backend in Backend::ALL {
             let _ = roster_sql::select(schema, &typed, backend);
             let _ = roster_sql::count(schema, &typed, backend);
@@ -176,6 +191,12 @@ fn exercise(input: &[u8], profiles: &[(Schema, roster_eval::Table)]) -> Result<b
         format!("panic on {shown:?}: {msg}")
     })
 }
+
+/// The chat schema and a few generated documents.
+static CHAT: std::sync::LazyLock<(roster_schema::document::DocSchema, Vec<roster_schema::document::Doc>)> =
+    std::sync::LazyLock::new(|| {
+        (roster_schema::profiles::chat::schema(), roster_schema::profiles::chat::generate(200, 3).collect())
+    });
 
 /// Every built-in profile with a small table, identity first.
 fn setup() -> Vec<(Schema, roster_eval::Table)> {
