@@ -1,6 +1,6 @@
 //! The differential test of the REST parameter profiles: random requests of `directory`,
 //! `admin` and `accounts` (parameters drawn from each endpoint's own vocabulary, plus
-//! hand-built keyword searches and `any()` element tests on `directory`, negated at random)
+//! hand-built keyword searches and `any()`/`all()` element tests on `directory`, negated at random)
 //! must give identical records in identical order, and identical counts, in memory, on
 //! SQLite and on a throwaway PostgreSQL.
 //!
@@ -153,7 +153,7 @@ fn node(kind: ExprKind) -> Expr {
 }
 
 /// Extra conditions on `directory` that its parameters do not produce: keyword search over
-/// chosen fields (including the nullable `phone`), `any()` element tests with each operator,
+/// chosen fields (including the nullable `phone`), `any()` and `all()` element tests with each operator,
 /// case-folded or not, and negations.
 fn extra() -> impl Strategy<Value = Option<Expr>> {
     let words = prop::sample::select(vec!["a", "SMITH", "vpn", "91", "", "Dev", "ë", "e ", "finance"]);
@@ -175,8 +175,9 @@ fn extra() -> impl Strategy<Value = Option<Expr>> {
         any::<bool>(),
         any::<bool>(),
         words,
+        any::<bool>(),
     )
-        .prop_map(|(field, func, eq, fold, word)| {
+        .prop_map(|(field, func, eq, fold, word, every)| {
             let var = Expr::path(Path::single("t", Span::default()));
             let var = if fold { node(ExprKind::Call { func: Func::ToLower, args: vec![var] }) } else { var };
             let value = Expr::literal(Literal::String(word.to_owned()), Span::default());
@@ -186,7 +187,7 @@ fn extra() -> impl Strategy<Value = Option<Expr>> {
                 node(ExprKind::Call { func, args: vec![var, value] })
             };
             node(ExprKind::Quantified {
-                quantifier: Quantifier::Any,
+                quantifier: if every { Quantifier::All } else { Quantifier::Any },
                 path: Path::single(field, Span::default()),
                 var: "t".into(),
                 predicate: Box::new(predicate),

@@ -185,7 +185,20 @@ fn literal_type_name(l: &Literal) -> &'static str {
         Literal::Duration(_) => "a duration",
         Literal::Binary(_) => "binary data",
         Literal::Enum { .. } => "an enum literal",
+        Literal::Geo { geography: true, .. } => "a geography literal",
+        Literal::Geo { geography: false, .. } => "a geometry literal",
     }
+}
+
+/// A geospatial literal or a call of a geo function, which no user schema can run: what it
+/// is, for the `unsupported` error.
+fn geo_construct(e: &Expr) -> Option<String> {
+    let what = match &e.kind {
+        ExprKind::Literal { value: value @ Literal::Geo { .. } } => literal_type_name(value).to_owned(),
+        ExprKind::Call { func, .. } if func.is_geo() => format!("`{}`", func.name()),
+        _ => return None,
+    };
+    Some(format!("{what} (user schemas have no geography/geometry fields)"))
 }
 
 impl Checker<'_> {
@@ -254,6 +267,10 @@ impl Checker<'_> {
                 }
                 return None;
             }
+        }
+        if let Some(construct) = geo_construct(e) {
+            self.err(e.span, CheckErrorKind::Unsupported { construct });
+            return None;
         }
         match &e.kind {
             ExprKind::And { operands } | ExprKind::Or { operands } => {
@@ -445,6 +462,13 @@ impl Checker<'_> {
             );
             return None;
         }
+        let geo: Vec<_> = list.iter().filter_map(|item| Some((item.span, geo_construct(item)?))).collect();
+        if !geo.is_empty() {
+            for (span, construct) in geo {
+                self.err(span, CheckErrorKind::Unsupported { construct });
+            }
+            return None;
+        }
         let l = self.value(lhs, depth + 1)?;
         let mut values: Vec<Value> = Vec::with_capacity(list.len());
         let mut has_null = false;
@@ -616,6 +640,10 @@ impl Checker<'_> {
     fn value(&mut self, e: &Expr, depth: usize) -> Option<Val> {
         if depth > self.max_depth {
             self.err(e.span, CheckErrorKind::TooDeep { limit: self.max_depth });
+            return None;
+        }
+        if let Some(construct) = geo_construct(e) {
+            self.err(e.span, CheckErrorKind::Unsupported { construct });
             return None;
         }
         match &e.kind {

@@ -126,8 +126,14 @@ fn pred_into(schema: &Schema, p: &Pred, out: &mut String, parent: u8) {
         }
         Pred::Not(inner) => {
             out.push_str("not ");
-            let needs =
-                !matches!(**inner, Pred::Const(_) | Pred::StrTest { .. } | Pred::Not(_) | Pred::AnyElement { .. });
+            let needs = !matches!(
+                **inner,
+                Pred::Const(_)
+                    | Pred::StrTest { .. }
+                    | Pred::Not(_)
+                    | Pred::AnyElement { .. }
+                    | Pred::AllElements { .. }
+            );
             if needs {
                 out.push('(');
             }
@@ -167,14 +173,16 @@ fn pred_into(schema: &Schema, p: &Pred, out: &mut String, parent: u8) {
             operand_into(schema, needle, needle, out);
             out.push(')');
         }
-        Pred::AnyElement { field, test } => {
+        Pred::AnyElement { field, test } | Pred::AllElements { field, test } => {
+            let q = if matches!(p, Pred::AnyElement { .. }) { "any" } else { "all" };
             let var = if test.fold_case { "tolower(e)" } else { "e" };
             let value = Literal::String(test.value.clone());
+            let name = &schema.get(*field).name;
             let _ = match test.op {
-                ElemOp::Eq => write!(out, "{}/any(e: {var} eq {value})", schema.get(*field).name),
-                ElemOp::Contains => write!(out, "{}/any(e: contains({var}, {value}))", schema.get(*field).name),
-                ElemOp::StartsWith => write!(out, "{}/any(e: startswith({var}, {value}))", schema.get(*field).name),
-                ElemOp::EndsWith => write!(out, "{}/any(e: endswith({var}, {value}))", schema.get(*field).name),
+                ElemOp::Eq => write!(out, "{name}/{q}(e: {var} eq {value})"),
+                ElemOp::Contains => write!(out, "{name}/{q}(e: contains({var}, {value}))"),
+                ElemOp::StartsWith => write!(out, "{name}/{q}(e: startswith({var}, {value}))"),
+                ElemOp::EndsWith => write!(out, "{name}/{q}(e: endswith({var}, {value}))"),
             };
         }
     }

@@ -92,7 +92,7 @@ impl Checker<'_> {
         path: &Path,
         var: &str,
         predicate: &Expr,
-        span: Span,
+        _span: Span,
         depth: usize,
     ) -> Option<Pred> {
         let id = self.field(path, "filtered on")?;
@@ -105,10 +105,6 @@ impl Checker<'_> {
                     allowed: "a comparison of the field itself",
                 },
             );
-            return None;
-        }
-        if quantifier == Quantifier::All {
-            self.err(span, CheckErrorKind::Unsupported { construct: "`all` over an array".into() });
             return None;
         }
         let is_var = |e: &Expr| matches!(&e.kind, ExprKind::Path { path } if path.segments == [var]);
@@ -159,12 +155,18 @@ impl Checker<'_> {
                 return None;
             }
         };
-        if value.contains(['\0', ARRAY_SEPARATOR]) || (fold_case && value.bytes().any(|b| b.is_ascii_uppercase())) {
+        let test = ElemTest { op, value, fold_case };
+        if quantifier == Quantifier::All {
+            return Some(Pred::AllElements { field: id, test });
+        }
+        if test.value.contains(['\0', ARRAY_SEPARATOR])
+            || (test.fold_case && test.value.bytes().any(|b| b.is_ascii_uppercase()))
+        {
             // No stored element holds these characters, and a lower-cased element holds no
             // upper-case letter.
             return Some(Pred::Const(false));
         }
-        Some(Pred::AnyElement { field: id, test: ElemTest { op, value, fold_case } })
+        Some(Pred::AnyElement { field: id, test })
     }
 
     /// The error for an array field used as a plain value.

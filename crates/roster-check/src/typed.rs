@@ -11,6 +11,7 @@
 //! | [`Pred::In`] | two-valued | false |
 //! | [`Pred::StrTest`] | three-valued | null when either operand is null |
 //! | [`Pred::AnyElement`] | two-valued | array fields are never null; false for the empty array |
+//! | [`Pred::AllElements`] | two-valued | true for the empty array |
 //! | [`Operand::Func`], [`Operand::Call`] | value | null when an argument is null; `div`/`mod` by zero is null |
 //! | [`Pred::And`], [`Pred::Or`], [`Pred::Not`] | Kleene | `null and false` = false, `null or true` = true, `not null` = null |
 //!
@@ -24,7 +25,7 @@
 //! - in a [`Pred::Cmp`] the left operand is never a literal when the right one is not;
 //! - [`Pred::And`] and [`Pred::Or`] have at least two operands; [`Pred::In`] at least one value,
 //!   all non-null, of the operand's type, without duplicates;
-//! - [`Pred::AnyElement`] names a string-array field, and its [`ElemTest`] value holds no
+//! - [`Pred::AnyElement`] and [`Pred::AllElements`] name a string-array field, and its [`ElemTest`] value holds no
 //!   ASCII upper-case letter when `fold_case` is set; array fields appear nowhere else (not as
 //!   operands, not in sorts);
 //! - [`Operand::Call`] has the arity of its [`CallFunc`], arguments of the types it takes,
@@ -421,6 +422,14 @@ pub enum Pred {
     },
     /// Two-valued: some element of a string-array field passes the test (false for `[]`).
     AnyElement {
+        /// The array field.
+        field: FieldId,
+        /// The test of one element.
+        test: ElemTest,
+    },
+    /// Two-valued: every element of a string-array field passes the test (true for `[]`):
+    /// OData's `field/all(e: …)`.
+    AllElements {
         /// The array field.
         field: FieldId,
         /// The test of one element.

@@ -87,6 +87,12 @@ pub(crate) enum Node {
         map: Map,
         needle: Needle,
     },
+    /// Every element of a string-array field passes the test (true for `[]`), element by
+    /// element over the storage text.
+    AllElements {
+        col: usize,
+        test: ElemTest,
+    },
     General(General),
 }
 
@@ -189,6 +195,11 @@ pub(crate) fn compile(schema: &Schema, pred: &Pred) -> Node {
         Pred::IsNull { operand, negated } => is_null(schema, operand, *negated),
         Pred::In { operand, values } => member(schema, operand, values),
         Pred::AnyElement { field, test } => any_element(schema, *field, test),
+        Pred::AllElements { field, test } => match &schema.get(*field).ty {
+            FieldType::StringArray => Node::AllElements { col: field.index(), test: test.clone() },
+            // The checker never quantifies over a non-array.
+            _ => Node::Const(false),
+        },
         Pred::StrTest { op, haystack, needle } => match (Map::of(schema, haystack), needle) {
             (Some((col, map)), Operand::Literal(Value::Str(n))) => {
                 Node::StrTest { col, map, needle: Needle::new(*op, n) }
@@ -408,6 +419,7 @@ impl Node {
             Node::I64In { .. } | Node::UuidIn { .. } => 4,
             Node::Str { .. } | Node::StrIn { .. } => 16,
             Node::StrTest { .. } => 24,
+            Node::AllElements { .. } => 48,
             Node::General(_) => 64,
             Node::Not(inner) => inner.cost(),
             Node::And(children) | Node::Or(children) => children.iter().map(Node::cost).sum(),
@@ -572,6 +584,17 @@ impl Node {
                             let value = map.apply(s.bytes(row), &mut scratch);
                             out.set(i, Some(needle.test(value)));
                         }
+                    });
+                }
+            }
+            Node::AllElements { col, test } => {
+                let column = t.column(*col);
+                *out = Tri::NULL;
+                if let Data::Str(s) = &column.data {
+                    for_each_set(active, |i| {
+                        let stored = String::from_utf8_lossy(s.bytes(start + i));
+                        let all = roster_schema::decode_array(&stored).iter().all(|e| test.matches(e));
+                        out.set(i, Some(all));
                     });
                 }
             }

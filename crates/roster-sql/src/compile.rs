@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use roster_ast::{CmpOp, Direction};
-use roster_check::{CallFunc, ElemTest, Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
+use roster_check::{CallFunc, ElemOp, ElemTest, Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
 use roster_schema::{Field, FieldId, FieldType, Schema, Value};
 use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
 
@@ -146,6 +146,7 @@ impl Compiler<'_> {
             Pred::In { operand, values } => self.is_in(operand, values)?,
             Pred::StrTest { op, haystack, needle } => self.str_test(*op, haystack, needle)?,
             Pred::AnyElement { field, test } => self.any_element(*field, test)?,
+            Pred::AllElements { field, test } => self.all_elements(*field, test)?,
         })
     }
 
@@ -374,6 +375,30 @@ impl Compiler<'_> {
         let column = Expr::col(Alias::new(&f.column));
         let haystack = if test.fold_case { self.dialect.to_lower(column) } else { column };
         Ok(Cond::Sql(self.dialect.contains(haystack, Expr::val(needle))))
+    }
+
+    /// Every element passes: no element fails, tested element by element in a correlated
+    /// subquery over the split storage text (the substring trick of `any_element` has no
+    /// negated form).
+    fn all_elements(&self, field: FieldId, test: &ElemTest) -> Result<Cond, SqlError> {
+        let f = self.field(field)?;
+        if f.ty != FieldType::StringArray {
+            return Err(invalid(format!("an element test on `{}`, which is not an array", f.name)));
+        }
+        let e = self.dialect.element();
+        let e = if test.fold_case { self.dialect.to_lower(e) } else { e };
+        let v = Expr::val(test.value.clone());
+        let passes = match test.op {
+            ElemOp::Eq => e.eq(v),
+            ElemOp::Contains => self.dialect.contains(e, v),
+            ElemOp::StartsWith => self.dialect.starts_with(e, v),
+            ElemOp::EndsWith => self.dialect.ends_with(e, v),
+        };
+        let column = Expr::col(Alias::new(&f.column));
+        self.dialect
+            .every_element(column, passes)
+            .map(Cond::Sql)
+            .ok_or_else(|| invalid("`all` over an array is not supported on this backend"))
     }
 
     fn str_test(&self, op: StrOp, haystack: &Operand, needle: &Operand) -> Result<Cond, SqlError> {

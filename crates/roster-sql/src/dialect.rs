@@ -71,6 +71,18 @@ pub(crate) trait Dialect {
     /// The one-based code-point position of `needle` in `haystack`, 0 if absent, 1 for the
     /// empty needle; null if either is null.
     fn index_of(&self, haystack: Expr, needle: Expr) -> Expr;
+    /// One element inside [`Dialect::every_element`]'s subquery.
+    fn element(&self) -> Expr {
+        Expr::cust("roster_e.e")
+    }
+    /// "Every element of the array whose storage text is `array`
+    /// ([`roster_schema::encode_array`]) satisfies `cond`" (never null: `cond` is not null for
+    /// an element), where `cond` reads the element as [`Dialect::element`]; true for the
+    /// empty array. `None` when the backend cannot say it.
+    fn every_element(&self, array: Expr, cond: Expr) -> Option<Expr> {
+        let _ = (array, cond);
+        None
+    }
     /// `length` code points (all when `None`) from the one-based code-point `start`.
     fn substring(&self, s: Expr, start: Expr, len: Option<Expr>) -> Expr {
         call("substr", [s, start].into_iter().chain(len))
@@ -182,6 +194,15 @@ impl Dialect for Postgres {
     fn ends_with(&self, haystack: Expr, needle: Expr) -> Expr {
         call("right", [haystack, Func::char_length(needle.clone()).into()]).eq(needle)
     }
+    fn every_element(&self, array: Expr, cond: Expr) -> Option<Expr> {
+        // The storage text split on U+001F is ['', e1, …, en, '']: the elements are the
+        // positions strictly inside (none for the empty text, whose split is empty).
+        Some(Expr::cust_with_exprs(
+            "NOT EXISTS (SELECT 1 FROM unnest(string_to_array($1, chr(31))) WITH ORDINALITY AS roster_e(e, i) \
+             WHERE roster_e.i > 1 AND roster_e.i < cardinality(string_to_array($2, chr(31))) AND NOT ($3))",
+            [array.clone(), array, cond],
+        ))
+    }
     fn date_part(&self, part: CallFunc, secs: Expr) -> Expr {
         // PostgreSQL counts 1 BC as year -1 (no year 0); Roster's calendar has a year 0.
         let (_, field) = part_name(part);
@@ -251,6 +272,17 @@ impl Dialect for Sqlite {
     }
     fn contains(&self, haystack: Expr, needle: Expr) -> Expr {
         call("instr", [haystack, needle]).gt(int(0))
+    }
+    fn every_element(&self, array: Expr, cond: Expr) -> Option<Expr> {
+        // The storage text is U+001F e1 U+001F … en U+001F: a recursive split of the text
+        // after its first separator yields e1 … en (a NULL seed row marks the start).
+        // SQLite's placeholders for the expressions are `?`, in order.
+        Some(Expr::cust_with_exprs(
+            "NOT EXISTS (WITH RECURSIVE roster_e(e, rest) AS (SELECT NULL, substr(?, 2) WHERE ? <> '' \
+             UNION ALL SELECT substr(rest, 1, instr(rest, char(31)) - 1), substr(rest, instr(rest, char(31)) + 1) \
+             FROM roster_e WHERE rest <> '') SELECT 1 FROM roster_e WHERE roster_e.e IS NOT NULL AND NOT (?))",
+            [array.clone(), array, cond],
+        ))
     }
     fn starts_with(&self, haystack: Expr, needle: Expr) -> Expr {
         prefix_by_substr(haystack, needle, |e| self.char_length(e))

@@ -80,6 +80,7 @@
 //! | `IsNull` | `a IS [NOT] NULL` |
 //! | `In` (two-valued) | `a IN (?, …)`, plus `AND a IS NOT NULL` when `a` is nullable |
 //! | `AnyElement` (two-valued) | a `StrTest`-style `contains` of the array text and [`roster_check::ElemTest::storage_needle`] (bound); array columns are never NULL |
+//! | `AllElements` (two-valued) | `NOT EXISTS` an element failing the test, in a correlated subquery splitting the array text (PostgreSQL `unnest(string_to_array(…)) WITH ORDINALITY`, SQLite a recursive CTE); MySQL: an error |
 //! | `StrTest` (three-valued) | PostgreSQL `strpos(h, n) > 0`, `starts_with(h, n)`, `right(h, char_length(n)) = n`; SQLite `instr`/`substr`; MySQL `LOCATE`/`LEFT`/`RIGHT`. Case-sensitive, and `%`, `_`, `\` are plain characters (no `LIKE`). NULL in, NULL out, unguarded |
 //! | `And`, `Or`, `Not` (Kleene) | `AND`, `OR`, `NOT` |
 //! | `Const` | folded away; a constant filter is no `WHERE` (true) or `WHERE FALSE` |

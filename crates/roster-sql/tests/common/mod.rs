@@ -149,6 +149,10 @@ pub fn eval(schema: &Schema, r: &Record, p: &Pred) -> Option<bool> {
             }),
             _ => None,
         },
+        Pred::AllElements { field, test } => match &r.0[field.index()] {
+            Value::StrArray(items) => Some(items.iter().all(|item| test.matches(item))),
+            _ => Some(false),
+        },
         Pred::AnyElement { field, test } => match &r.0[field.index()] {
             Value::StrArray(items) => Some(items.iter().any(|item| {
                 let e = if test.fold_case { item.to_ascii_lowercase() } else { item.clone() };
