@@ -88,7 +88,7 @@ fn element_tests_lower_to_any_element() {
 }
 
 #[test]
-fn what_cannot_be_lowered_is_an_error() {
+fn all_is_lowered_and_what_cannot_be_is_an_error() {
     let s = roster_schema::profiles::directory::schema();
     let eq = |l: Expr, r: Expr| node(ExprKind::Compare { op: CmpOp::Eq, lhs: Box::new(l), rhs: Box::new(r) });
     let all = node(ExprKind::Quantified {
@@ -97,8 +97,18 @@ fn what_cannot_be_lowered_is_an_error() {
         var: "t".into(),
         predicate: Box::new(eq(path("t"), string("x"))),
     });
+    // `all` is lowered like `any` (true for an empty array, so a test no element can pass
+    // is not folded to a constant).
+    let every = checked(&s, all).unwrap();
+    assert_eq!(
+        every,
+        Pred::AllElements {
+            field: id(&s, "tags"),
+            test: ElemTest { op: ElemOp::Eq, value: "x".into(), fold_case: false }
+        }
+    );
+    assert_eq!(filter_to_odata(&s, &every), "tags/all(e: e eq 'x')");
     let cases = [
-        (all, "unsupported: `all` over an array is not supported here"),
         (any("fullname", eq(path("t"), string("x"))), "operator-not-applicable"),
         (
             any(
