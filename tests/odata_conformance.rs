@@ -164,9 +164,6 @@ fn out_of_scope(rule: &str) -> Option<&'static str> {
             "payload/CSDL value syntax (bare, case-sensitive, unquoted), not URL literal syntax"
         }
         "stringInUrl" => "a JSON string on its own; JSON strings are covered inside arrays and objects",
-        r if r.starts_with("geography") || r.starts_with("geometry") => {
-            "geospatial literals: no geo types in Roster's schemas"
-        }
         _ => return None,
     })
 }
@@ -248,8 +245,21 @@ fn extra_literal_fits(rule: &str, lit: &Literal) -> bool {
         "durationLiteral" => matches!(lit, Literal::Duration(_) | Literal::String(_)),
         "binaryLiteral" => matches!(lit, Literal::Binary(_)),
         "enumLiteral" => matches!(lit, Literal::Enum { .. } | Literal::String(_)),
-        _ => false,
+        other => geo_literal_fits(other, lit),
     }
+}
+
+/// The geospatial literal rules (`geographyPoint` … `geometryCollection`): the prefix and
+/// the outer shape the rule names.
+fn geo_literal_fits(rule: &str, lit: &Literal) -> bool {
+    let Literal::Geo { geography, shape, .. } = lit else { return false };
+    let (kind, want_geography) = match (rule.strip_prefix("geography"), rule.strip_prefix("geometry")) {
+        (Some(kind), _) => (kind, true),
+        (_, Some(kind)) => (kind, false),
+        _ => return false,
+    };
+    let name = if kind == "Collection" { "GeometryCollection" } else { kind };
+    *geography == want_geography && shape.strip_prefix(name).is_some_and(|rest| rest.starts_with('('))
 }
 
 /// Literal rules of one kind, run through `parse_literal` so that a literal of another
@@ -298,7 +308,14 @@ fn is_literal_rule(rule: &str) -> bool {
             | "durationLiteral"
             | "binaryLiteral"
             | "enumLiteral"
-    )
+    ) || is_geo_literal_rule(rule)
+}
+
+fn is_geo_literal_rule(rule: &str) -> bool {
+    const SHAPES: [&str; 7] =
+        ["Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "Collection"];
+    let kind = rule.strip_prefix("geography").or_else(|| rule.strip_prefix("geometry"));
+    kind.is_some_and(|k| SHAPES.contains(&k))
 }
 
 /// Rules whose text is a payload value: no percent-decoding applies.

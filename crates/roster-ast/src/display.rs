@@ -55,6 +55,10 @@ impl Display for Literal {
                 f.write_str(type_name)?;
                 write_quoted(f, value)
             }
+            Literal::Geo { geography, srid, shape } => {
+                let prefix = if *geography { "geography" } else { "geometry" };
+                write!(f, "{prefix}'SRID={srid};{shape}'")
+            }
         }
     }
 }
@@ -473,6 +477,13 @@ mod tests {
         assert_eq!(Literal::Float(1.0).to_string(), "1.0");
         assert_eq!(Literal::Float(1e20).to_string(), "1e20");
         assert_eq!(Literal::Int(-3).to_string(), "-3");
+    }
+
+    #[test]
+    fn geo_literals_name_their_prefix_and_srid() {
+        let geo = |geography| Literal::Geo { geography, srid: 4326, shape: "Point(-122.1 47.6)".into() };
+        assert_eq!(geo(true).to_string(), "geography'SRID=4326;Point(-122.1 47.6)'");
+        assert_eq!(geo(false).to_string(), "geometry'SRID=4326;Point(-122.1 47.6)'");
     }
 
     #[test]

@@ -127,6 +127,21 @@ pub enum Literal {
         /// The members as written between the quotes, without percent-encoding.
         value: String,
     },
+    /// A geography or geometry literal, `geography'SRID=4326;Point(-122.1 47.6)'` (OData
+    /// `geographyPoint` … `geometryCollection`), as validated by the front end. No user
+    /// schema has a geospatial field, so the checker rejects it; it is kept as validated
+    /// text because nothing evaluates it. The text is flat, so no shape nests in the tree.
+    Geo {
+        /// `geography` (round-earth coordinates) rather than `geometry` (flat).
+        geography: bool,
+        /// The spatial reference system, `SRID=…` (at most 5 digits).
+        srid: u32,
+        /// The shape after `SRID=…;`, canonical: shape names spelt as in the OData ABNF
+        /// (`Point LineString Polygon MultiPoint MultiLineString MultiPolygon
+        /// GeometryCollection`), coordinates as written, no percent-encoding, e.g.
+        /// `LineString(142.1 64.1,3.14 2.78)`.
+        shape: String,
+    },
 }
 
 /// A time of day in picoseconds since midnight (OData fractional seconds have up to 12
@@ -534,6 +549,11 @@ impl Func {
             | Func::Ceiling
             | Func::GeoLength => (1, 1),
         }
+    }
+
+    /// Whether the function is a geospatial one (`geo.distance geo.length geo.intersects`).
+    pub fn is_geo(self) -> bool {
+        matches!(self, Func::GeoDistance | Func::GeoLength | Func::GeoIntersects)
     }
 
     /// Whether the function returns a boolean, so a call is a condition on its own.

@@ -84,8 +84,8 @@ pub enum ParseErrorKind {
         /// How many were given.
         found: usize,
     },
-    /// `geography'SRID=0;Point(1 2)'`, `X'1a2b'` — a literal with a prefix Roster does not
-    /// read (geospatial literals) or that OData does not have. The span is the prefix.
+    /// `X'1a2b'`, `Edm'x'` — a literal with a prefix that OData does not have. The span is
+    /// the prefix.
     UnsupportedLiteral {
         /// The prefix as written.
         prefix: String,
@@ -130,6 +130,9 @@ pub enum LiteralKind {
     Enum,
     /// `["a\q"]`: a bad escape in a JSON string.
     JsonString,
+    /// `geography'SRID=0;Point(1)'` (one coordinate), `geometry'SRID=0;Polygon((0 0,1 1))'`
+    /// (a ring that does not end where it starts).
+    Geo,
     /// `0` where only `true` or `false` may stand ([`crate::parse_literal`]).
     Boolean,
 }
@@ -145,6 +148,7 @@ impl LiteralKind {
             LiteralKind::Binary => "binary literal",
             LiteralKind::Enum => "enum literal",
             LiteralKind::JsonString => "JSON string",
+            LiteralKind::Geo => "geospatial literal",
             LiteralKind::Boolean => "boolean",
         }
     }
@@ -334,22 +338,20 @@ impl Diagnostic for ParseError {
                     LiteralKind::Binary => "write binary data in base64url: `binary'AQID'`",
                     LiteralKind::Enum => "write enum literals like `Namespace.Type'Member'` or `Namespace.Type'A,B'`",
                     LiteralKind::JsonString => "in JSON strings escape `\"` and `\\` with a backslash",
+                    LiteralKind::Geo => {
+                        "write geospatial literals like `geography'SRID=4326;Point(-122.1 47.6)'` or \
+                         `geometry'SRID=0;LineString(0 0,1 1)'`: no spaces but one between coordinates"
+                    }
                     LiteralKind::Boolean => "write `true` or `false`",
                 }
                 .into(),
             ),
             ParseErrorKind::UnknownFunction { name, suggestion } => Some(unknown_function_help(name, *suggestion)),
             ParseErrorKind::WrongArity { func, .. } => Some(format!("call it as `{}`", signature(*func))),
-            ParseErrorKind::UnsupportedLiteral { prefix } => {
-                Some(if prefix.eq_ignore_ascii_case("geography") || prefix.eq_ignore_ascii_case("geometry") {
-                    "geospatial literals are not supported: no schema has geospatial fields".into()
-                } else {
-                    format!(
-                        "`{prefix}` is not a literal prefix; OData has `binary'…'`, `duration'…'` and enum \
-                         literals `Namespace.Type'Member'`; quote a string without a prefix: 'text'"
-                    )
-                })
-            }
+            ParseErrorKind::UnsupportedLiteral { prefix } => Some(format!(
+                "`{prefix}` is not a literal prefix; OData has `binary'…'`, `duration'…'`, `geography'…'`, \
+                 `geometry'…'` and enum literals `Namespace.Type'Member'`; quote a string without a prefix: 'text'"
+            )),
             ParseErrorKind::NestingTooDeep { .. } => Some("simplify the filter, or raise `Options::max_depth`".into()),
             ParseErrorKind::InputTooLong { .. } => Some("shorten the filter, or raise `Options::max_len`".into()),
         }

@@ -284,7 +284,7 @@ impl Parser<'_> {
                 let group = self.top(&mut groups)?;
                 let depth = group.operand_depth();
                 let json = matches!(group.opener, Opener::Array { .. } | Opener::Object { .. });
-                match self.primary_expr(json)? {
+                match self.primary_expr(json, depth)? {
                     Start::Prefix(op, at) => {
                         self.enter(depth, at)?;
                         group.ops.push(Pending { op, at });
@@ -497,8 +497,9 @@ impl Parser<'_> {
 
     /// `notExpr` / `negateExpr` / `primaryExpr`: what starts the next operand. A leaf
     /// (literal or path) is read whole; prefixes and openers are reported so the loop can
-    /// open them. `json`: inside a JSON array or object, where `"strings"` are values.
-    fn primary_expr(&mut self, json: bool) -> Result<Start, ParseError> {
+    /// open them. `json`: inside a JSON array or object, where `"strings"` are values;
+    /// `depth`: the nesting level of the operand (collections in a geo literal nest on).
+    fn primary_expr(&mut self, json: bool, depth: usize) -> Result<Start, ParseError> {
         if let Some(kw) = self.keyword("not") {
             return Ok(Start::Prefix(Op::Not, kw));
         }
@@ -552,7 +553,7 @@ impl Parser<'_> {
                 }
                 return Err(self.function_name(&path).err().unwrap_or_else(|| self.expected(Expected::Value)));
             }
-            Some('\'') => return self.prefixed_literal(&path).map(Start::Leaf),
+            Some('\'') => return self.prefixed_literal(&path, depth).map(Start::Leaf),
             Some('-') => {
                 if let Some(err) = self.malformed_guid(start) {
                     return Err(err);

@@ -19,8 +19,9 @@
 //!   decimals (`1.5`, `-2.5e-3`), `NaN`, `INF`, `-INF`, strings in single quotes
 //!   (`'O''Brien'`), GUIDs (`7600415a-8876-5722-9f3c-b0fd11112283`), date-times
 //!   (`2020-09-21T14:19:09.769747Z`, `2021-05-06T10:50:35+05:30`, `2020-09-21`), times of
-//!   day (`13:20:05.5`), `duration'P1DT2H'`, `binary'AQID'` and enum literals
-//!   (`Sales.Pattern'Yellow'`);
+//!   day (`13:20:05.5`), `duration'P1DT2H'`, `binary'AQID'`, enum literals
+//!   (`Sales.Pattern'Yellow'`) and geography/geometry literals of every shape
+//!   (`geography'SRID=4326;Point(-122.1 47.6)'`, `geometry'SRID=0;GeometryCollection(…)'`);
 //! - member paths `a/b/c`, namespace-qualified segments, `$it`, `$this`, `$root`, `$count`;
 //! - [`parse_filter_url`] and [`parse_query_options`] decode `%27`-style percent-encoding
 //!   first, with spans into the encoded text.
@@ -77,6 +78,7 @@
 mod error;
 mod expr;
 mod functions;
+mod geo;
 mod lexical;
 mod literals;
 mod navigation;

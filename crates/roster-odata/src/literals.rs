@@ -1,7 +1,7 @@
 //! `primitiveLiteral`: `null`, `true`, `false`, numbers (and `NaN`, `INF`, `-INF`), strings,
 //! GUIDs, date-times, times of day; and the literals written with a prefix before a quoted
-//! body (`binary'…'`, `duration'…'`, enum literals `Ns.Type'Member'`), read once the prefix
-//! has been read as a name; and JSON strings (`"…"`) inside JSON arrays and objects.
+//! body (`binary'…'`, `duration'…'`, enum literals `Ns.Type'Member'`, `geography'…'` and
+//! `geometry'…'`, whose body geo.rs reads), read once the prefix has been read as a name; and JSON strings (`"…"`) inside JSON arrays and objects.
 //!
 //! Which literal comes next is decided from its first characters, most specific first: a
 //! GUID (which may start with a letter, `abcdef01-…`, or a digit), a date-time (four digits
@@ -18,6 +18,7 @@ use roster_ast::time::Timestamp;
 use roster_ast::{Duration, Expr, ExprKind, Literal, PICOS_PER_SEC, Path, TimeOfDay, parse_guid};
 
 use crate::error::{LiteralKind, ParseError, ParseErrorKind};
+use crate::geo::{GeoError, full_geo_literal};
 use crate::lexical::{Parser, is_word_char};
 
 /// `guidValue = 8HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 12HEXDIG`, not followed by
@@ -424,8 +425,10 @@ impl Parser<'_> {
     }
 
     /// A literal written as a prefix name and a quoted body, once the name (`path`) has been
-    /// read and a `'` follows: `binaryLiteral`, `durationLiteral`, `enumLiteral`.
-    pub(crate) fn prefixed_literal(&mut self, path: &Path) -> Result<Expr, ParseError> {
+    /// read and a `'` follows: `binaryLiteral`, `durationLiteral`, `enumLiteral`, and the
+    /// geospatial literals (`geographyPoint` … `geometryCollection`, geo.rs), whose
+    /// collections nest from `depth` on.
+    pub(crate) fn prefixed_literal(&mut self, path: &Path, depth: usize) -> Result<Expr, ParseError> {
         let start = path.span.start as usize;
         let prefix = match path.segments.as_slice() {
             [single] => single.as_str(),
@@ -450,10 +453,14 @@ impl Parser<'_> {
         } else if prefix.eq_ignore_ascii_case("duration") {
             Literal::Duration(parse_duration(body).map_err(|(at, e)| invalid(LiteralKind::Duration, at, e))?)
         } else if prefix.eq_ignore_ascii_case("geography") || prefix.eq_ignore_ascii_case("geometry") {
-            return Err(ParseError::new(
-                ParseErrorKind::UnsupportedLiteral { prefix: prefix.to_string() },
-                self.span(start, start + prefix.len()),
-            ));
+            let (srid, shape) = full_geo_literal(body, depth, self.max_depth).map_err(|e| match e {
+                GeoError::At(at, expected) => invalid(LiteralKind::Geo, at, expected),
+                GeoError::TooDeep(at, len) => ParseError::new(
+                    ParseErrorKind::NestingTooDeep { max_depth: self.max_depth },
+                    self.span(body_start + at, body_start + at + len),
+                ),
+            })?;
+            Literal::Geo { geography: prefix.eq_ignore_ascii_case("geography"), srid, shape }
         } else if !prefix.is_empty() && prefix.contains('.') && !prefix.starts_with('$') {
             check_enum_members(body).map_err(|(at, e)| invalid(LiteralKind::Enum, at, e))?;
             Literal::Enum { type_name: prefix.to_string(), value: body.to_string() }

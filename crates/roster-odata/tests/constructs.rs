@@ -371,10 +371,113 @@ fn new_literal_forms() {
         "a eq binary'a+b='",
         "a eq Sales.Pattern'a b'",
         "a eq X'1a2b'",
-        "a eq geography'SRID=0;Point(1 2)'",
     ] {
         assert!(roster_odata::parse_filter(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn geo_literals_of_every_shape() {
+    let geo = |geography: bool, srid: u32, shape: &str| Literal::Geo { geography, srid, shape: shape.into() };
+    let lit = |text: &str| rhs_literal(text);
+    assert_eq!(lit("geography'SRID=0;Point(142.1 64.1)'"), geo(true, 0, "Point(142.1 64.1)"));
+    assert_eq!(lit("geometry'SRID=4326;Point(1 2 3 -4)'"), geo(false, 4326, "Point(1 2 3 -4)"));
+    assert_eq!(
+        lit("geography'SRID=0;LineString(142.1 64.1,3.14 2.78)'"),
+        geo(true, 0, "LineString(142.1 64.1,3.14 2.78)")
+    );
+    assert_eq!(
+        lit("geometry'SRID=0;Polygon((1 1,1 1),(1 1,2 2,3 3,1 1))'"),
+        geo(false, 0, "Polygon((1 1,1 1),(1 1,2 2,3 3,1 1))")
+    );
+    assert_eq!(lit("geography'SRID=0;MultiPoint()'"), geo(true, 0, "MultiPoint()"));
+    assert_eq!(lit("geography'SRID=0;MultiPoint((142.1 64.1),(1 2))'"), geo(true, 0, "MultiPoint((142.1 64.1),(1 2))"));
+    assert_eq!(
+        lit("geography'SRID=0;MultiLineString((1 2,3 4),(5 6,7 8))'"),
+        geo(true, 0, "MultiLineString((1 2,3 4),(5 6,7 8))")
+    );
+    assert_eq!(
+        lit("geography'SRID=0;MultiPolygon(((1 1,1 1),(1 1,2 2,3 3,1 1)))'"),
+        geo(true, 0, "MultiPolygon(((1 1,1 1),(1 1,2 2,3 3,1 1)))")
+    );
+    assert_eq!(lit("geometry'SRID=0;MultiPolygon()'"), geo(false, 0, "MultiPolygon()"));
+    assert_eq!(lit("geometry'SRID=0;MultiLineString()'"), geo(false, 0, "MultiLineString()"));
+    assert_eq!(
+        lit(
+            "geography'SRID=0;GeometryCollection(LineString(142.1 64.1,3.14 2.78),GeometryCollection(Point(NaN -INF)))'"
+        ),
+        geo(true, 0, "GeometryCollection(LineString(142.1 64.1,3.14 2.78),GeometryCollection(Point(NaN -INF)))")
+    );
+    // Coordinates: every doubleValue, kept as written.
+    assert_eq!(
+        lit("geometry'SRID=0;Point(+1.50E+3 -0.0e-2 INF NaN)'"),
+        geo(false, 0, "Point(+1.50E+3 -0.0e-2 INF NaN)")
+    );
+    // The prefix, `SRID` and the shape names match in any case (ABNF strings); the canonical
+    // form spells them as the ABNF does.
+    let e = parse("geo.length(GEOGRAPHY'srid=00012;linestring(1 2,3 4)') gt 1");
+    assert_eq!(e.to_string(), "geo.length(geography'SRID=12;LineString(1 2,3 4)') gt 1");
+    assert_eq!(
+        parse("a eq Geometry'Srid=0;geometrycollection(multipolygon(((0 0,0 0))),POINT(1 2))'").to_string(),
+        "a eq geometry'SRID=0;GeometryCollection(MultiPolygon(((0 0,0 0))),Point(1 2))'"
+    );
+    // A literal spans from its prefix to its closing quote.
+    let e = parse("geo.intersects(geometry'SRID=0;Point(1 2)', b)");
+    assert_eq!(e.children()[0].span, Span::new(15, 42));
+    assert_eq!(
+        tree("geo.distance(a, geography'SRID=0;Point(1 2)') lt 10"),
+        "(lt (geo.distance a geography'SRID=0;Point(1 2)') 10)"
+    );
+}
+
+#[test]
+fn geo_literals_percent_encoded() {
+    // Every separator the ABNF writes as SQUOTE, OPEN, CLOSE, COMMA or SEMI may be encoded.
+    let text = "geo.intersects(geometry%27SRID=0%3BPoint%28142.1%2064.1%29%27,geometry'SRID=0;Polygon((1 1,1 1),(1 1,2 2,3 3,1 1))')";
+    let e = roster_odata::parse_filter_url(text).unwrap();
+    assert_eq!(
+        e.to_string(),
+        "geo.intersects(geometry'SRID=0;Point(142.1 64.1)', geometry'SRID=0;Polygon((1 1,1 1),(1 1,2 2,3 3,1 1))')"
+    );
+    // Spans are into the encoded text.
+    assert_eq!(e.children()[0].span, Span::new(15, 61));
+    let q = roster_odata::parse_query_options(
+        "$filter=geo.length(geography%27SRID%3D0%3BLineString(1%202%2C3%204)%27)%20gt%201",
+    )
+    .unwrap();
+    assert_eq!(q.query.filter.unwrap().to_string(), "geo.length(geography'SRID=0;LineString(1 2,3 4)') gt 1");
+}
+
+#[test]
+fn invalid_geo_literals_fail_where_the_abnf_does() {
+    // (input, offset of the first character that cannot continue the literal)
+    for (text, at) in [
+        ("a eq geography'SRID=0;Point(1)'", 29),
+        ("a eq geography'SRID=0;Point(1 2,3 4)'", 31),
+        ("a eq geography'SRID=0;Point( 1 2)'", 28),
+        ("a eq geography'SRID=0; Point(1 2)'", 22),
+        ("a eq geography'SRID=0;Point(1 2 3 4 5)'", 35),
+        ("a eq geography'SRID=0;Pointe(1 2)'", 27),
+        ("a eq geography'SRID=0;Circle(1 2)'", 22),
+        ("a eq geography'Point(1 2)'", 15),
+        ("a eq geography'SRID=123456;Point(1 2)'", 25),
+        ("a eq geography'SRID=0;LineString(1 2)'", 36),
+        ("a eq geography'SRID=0;Polygon((0 0,1 1,0 0.0))'", 39),
+        ("a eq geography'SRID=0;GeometryCollection()'", 41),
+        ("a eq geography'SRID=0;MultiPoint(1 2)'", 33),
+        ("a eq geography'SRID=0;Point(1 2)x'", 32),
+        ("a eq geography'SRID=0;Point(1 nan)'", 30),
+        ("a eq geography'SRID=0;Point(1 1e400)'", 30),
+    ] {
+        let err = roster_odata::parse_filter(text).unwrap_err();
+        assert_eq!((roster_ast::Diagnostic::code(&err), err.span.start), ("invalid-literal", at), "{text}: {err}");
+    }
+    // The body ends at the first quote.
+    let err = roster_odata::parse_filter("a eq geography'SRID=0;Point(1 2)").unwrap_err();
+    assert_eq!(roster_ast::Diagnostic::code(&err), "unterminated-string");
+    // Percent-encoded: the offset is into the encoded text.
+    let err = roster_odata::parse_filter_url("a%20eq%20geography%27SRID=0%3BPoint%281%29%27").unwrap_err();
+    assert_eq!(roster_ast::Diagnostic::span(&err).start, 39);
 }
 
 #[test]

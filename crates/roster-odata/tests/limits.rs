@@ -116,3 +116,25 @@ fn the_parser_does_not_recurse() {
         .join()
         .unwrap();
 }
+
+#[test]
+fn deeply_nested_geo_collections() {
+    let nested = |n: usize| {
+        format!("geo.length(geography'SRID=0;{}Point(1 2){}')", "GeometryCollection(".repeat(n), ")".repeat(n))
+    };
+    // Each collection is one level, counted from the literal's own level (a call: 1).
+    let depth = Options::default().max_depth;
+    let ok = nested(depth - 1);
+    assert_eq!(parse_filter(&ok).unwrap().to_string(), ok);
+    let err = parse_filter(&nested(depth)).unwrap_err();
+    assert_eq!(err.code(), "nesting-too-deep");
+    let at = u32::try_from("geo.length(geography'SRID=0;".len() + (depth - 1) * "GeometryCollection(".len()).unwrap();
+    assert_eq!(err.span, Span::new(at, at + 18));
+    // 100,000 levels: an error, not a stack overflow.
+    let err = parse_filter_with(&nested(100_000), &long()).unwrap_err();
+    assert_eq!(err.code(), "nesting-too-deep");
+    // A raised limit reads them all with a loop; the literal is flat text.
+    let wide = Options { max_depth: usize::MAX, ..long() };
+    let e = parse_filter_with(&nested(100_000), &wide).unwrap();
+    drop(e);
+}

@@ -64,6 +64,39 @@ fn literal() -> impl Strategy<Value = Literal> {
             prop::collection::vec(prop_oneof!["[A-Za-z_][A-Za-z0-9_]{0,5}", "[+-]?[0-9]{1,4}"], 1..3)
         )
             .prop_map(|(type_name, members)| Literal::Enum { type_name, value: members.join(",") }),
+        (any::<bool>(), 0u32..100_000, geo_shape()).prop_map(|(geography, srid, shape)| Literal::Geo {
+            geography,
+            srid,
+            shape
+        }),
+    ]
+}
+
+/// The canonical text of a geospatial shape, one collection deep at most.
+fn geo_shape() -> impl Strategy<Value = String> {
+    let position = prop::collection::vec("-?[0-9]{1,3}(\\.[0-9]{1,2})?|[+-][0-9]e-?[0-9]|NaN|INF|-INF", 2..=4)
+        .prop_map(|c| c.join(" "));
+    let positions = move |n: std::ops::Range<usize>| prop::collection::vec(position.clone(), n);
+    let ring = (positions(1..2), positions(0..3)).prop_map(|(first, mid)| {
+        let first = &first[0];
+        let inner: Vec<&str> = mid.iter().map(String::as_str).collect();
+        let middle = if inner.is_empty() { String::new() } else { format!(",{}", inner.join(",")) };
+        format!("({first}{middle},{first})")
+    });
+    let parens = |items: Vec<String>| items.iter().map(|i| format!("({i})")).collect::<Vec<_>>().join(",");
+    let simple = prop_oneof![
+        positions(1..2).prop_map(|p| format!("Point({})", p[0])),
+        positions(2..4).prop_map(|p| format!("LineString({})", p.join(","))),
+        prop::collection::vec(ring.clone(), 1..3).prop_map(|r| format!("Polygon({})", r.join(","))),
+        positions(0..3).prop_map(move |p| format!("MultiPoint({})", parens(p))),
+        prop::collection::vec(positions(2..3), 0..3)
+            .prop_map(move |ls| format!("MultiLineString({})", parens(ls.into_iter().map(|l| l.join(",")).collect()))),
+        prop::collection::vec(prop::collection::vec(ring, 1..3), 0..2)
+            .prop_map(move |ps| format!("MultiPolygon({})", parens(ps.into_iter().map(|r| r.join(",")).collect()))),
+    ];
+    prop_oneof![
+        3 => simple.clone(),
+        1 => prop::collection::vec(simple, 1..3).prop_map(|items| format!("GeometryCollection({})", items.join(","))),
     ]
 }
 
