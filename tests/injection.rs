@@ -1,6 +1,6 @@
 //! SQL injection (issue 7): classic payloads — quotes, comments, `;`, `UNION`, backslashes,
-//! NUL, Unicode quotes and homoglyphs, LIKE wildcards — sent through the OData dialect into
-//! SQLite and a throwaway PostgreSQL. Each query either returns exactly the rows a literal
+//! NUL, Unicode quotes and homoglyphs, LIKE wildcards — sent through the OData and the Mongo
+//! dialects into SQLite and a throwaway PostgreSQL. Each query either returns exactly the rows a literal
 //! comparison computed here in Rust selects, or is rejected with a diagnostic; afterwards the
 //! tables, their row counts and a canary table are unchanged (nothing else ran).
 //!
@@ -178,6 +178,29 @@ impl Db {
         Ok(mem)
     }
 
+    /// [`Db::run`] for a Mongo query document.
+    fn run_mongo(&mut self, json: &str) -> Result<Vec<u128>, &'static str> {
+        let filter = roster_mongo::parse_query(json).map_err(|e| e.code())?;
+        let query = Query { filter, ..Query::default() };
+        let typed = roster_check::check(&query, &self.schema).map_err(|e| e[0].code())?;
+        let mem: Vec<u128> = roster_eval::compile(&self.schema, &typed).records(&self.table).iter().map(id).collect();
+        let lite: Vec<u128> = roster_sql::sqlite::query(&self.sqlite, &self.schema, &typed)
+            .unwrap_or_else(|e| panic!("{json}: {e}"))
+            .iter()
+            .map(id)
+            .collect();
+        assert_eq!(lite, mem, "SQLite vs memory on {json}");
+        if let Some((_, client)) = &mut self.postgres {
+            let pg: Vec<u128> = roster_sql::postgres::query(client, &self.schema, &typed)
+                .unwrap_or_else(|e| panic!("{json}: {e}"))
+                .iter()
+                .map(id)
+                .collect();
+            assert_eq!(pg, mem, "PostgreSQL vs memory on {json}");
+        }
+        Ok(mem)
+    }
+
     fn expected(&self, oracle: Oracle, payload: &str) -> Vec<u128> {
         let mut ids: Vec<u128> = self.records.iter().filter(|r| oracle(username(r), payload)).map(id).collect();
         ids.sort_unstable();
@@ -279,4 +302,50 @@ fn nul_in_a_string_literal_is_rejected_before_any_backend() {
     // Comparing two literals is folded in Rust and reaches no backend: no error.
     assert_eq!(db.run("'\0' eq '\0'").map(|r| r.len()), Ok(db.records.len()));
     db.assert_intact();
+}
+
+/// Mongo query templates (`{}` is the payload as a JSON string) and their oracles.
+const MONGO_FORMS: &[(&str, Oracle)] = &[
+    (r#"{"username": {}}"#, |u, p| u == p),
+    (r#"{"username": {"$eq": {}}}"#, |u, p| u == p),
+    (r#"{"username": {"$ne": {}}}"#, |u, p| u != p),
+    (r#"{"username": {"$gt": {}}}"#, |u, p| u.as_bytes() > p.as_bytes()),
+    (r#"{"username": {"$lte": {}}}"#, |u, p| u.as_bytes() <= p.as_bytes()),
+    (r#"{"username": {"$in": [{}, "nobody"]}}"#, |u, p| u == p || u == "nobody"),
+    (r#"{"username": {"$nin": [{}]}}"#, |u, p| u != p),
+    (r#"{"$or": [{"username": {}}, {"username": "nobody"}]}"#, |u, p| u == p || u == "nobody"),
+    (r#"{"$nor": [{"username": {}}]}"#, |u, p| u != p),
+];
+
+#[test]
+fn mongo_payloads_match_literally_or_are_rejected_and_nothing_else_runs() {
+    let mut db = db();
+    db.assert_intact();
+    let mut checked = 0;
+    for payload in PAYLOADS {
+        let literal = serde_json::Value::String((*payload).to_owned()).to_string();
+        for (form, oracle) in MONGO_FORMS {
+            let json = form.replace("{}", &literal);
+            let rows = db.run_mongo(&json).unwrap_or_else(|code| panic!("{json} rejected ({code})"));
+            let mut sorted = rows.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, db.expected(*oracle, payload), "{json}");
+            checked += 1;
+        }
+    }
+    // Payloads spliced raw into the document: a JSON syntax error, or a query that every
+    // engine answers alike (`run_mongo` compares them).
+    let mut rejected = 0;
+    for payload in PAYLOADS {
+        for form in [r#"{"username": "{}"}"#, r#"{"username": {}}"#, "{}"] {
+            if db.run_mongo(&form.replace("{}", payload)).is_err() {
+                rejected += 1;
+            }
+        }
+    }
+    assert!(rejected > PAYLOADS.len(), "only {rejected} raw payloads were rejected");
+    // NUL in a string is rejected before any backend, as in OData.
+    assert!(db.run_mongo(r#"{"username": "a\u0000b"}"#).is_err());
+    db.assert_intact();
+    assert_eq!(checked, PAYLOADS.len() * MONGO_FORMS.len());
 }
