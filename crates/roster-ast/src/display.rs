@@ -193,10 +193,12 @@ fn prec(e: &Expr) -> Prec {
 }
 
 /// Whether the operand of `not` or `-` needs parentheses: any binary operation does (also
-/// `has`/`in`, which bind tighter, for readability); a nested `not` does not.
+/// `has`/`in`, which bind tighter, for readability); a nested `not` or `-` does not
+/// (`--a`, `-not a`, `not -a`): parentheses there would add a nesting level per operator, so
+/// a chain of negations within the parser's depth limit would print as text beyond it.
 fn unary_parens(operand: &Expr, negate: bool) -> bool {
     match prec(operand) {
-        Prec::Unary => negate,
+        Prec::Unary => false,
         // `-5` would read back as the literal -5, not the negation of 5.
         Prec::Atom => negate && matches!(operand.kind, ExprKind::Literal { .. }),
         _ => true,
