@@ -304,6 +304,12 @@ fn erase_spans(e: &mut Expr) {
                 stack.extend(list.iter_mut());
             }
             ExprKind::Regex { target, .. } => stack.push(target),
+            ExprKind::Navigate { steps } => {
+                for step in steps.iter_mut() {
+                    step.span = Span::default();
+                }
+                stack.extend(steps.iter_mut().flat_map(roster_ast::Step::exprs_mut));
+            }
             ExprKind::Literal { .. } => {}
         }
     }
