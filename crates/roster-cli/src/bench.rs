@@ -293,7 +293,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), CliError> {
         Some(path) => {
             std::fs::write(path, text + "\n").map_err(|e| CliError::Runtime(format!("{}: {e}", path.display())))?
         }
-        None => println!("{text}"),
+        None => crate::commands::outln!("{text}"),
     }
     Ok(())
 }

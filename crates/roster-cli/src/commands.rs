@@ -14,6 +14,16 @@ use roster_schema::{FieldId, Record, Schema};
 use crate::args::{BackendArg, Cli, Command, Dialect, Format, QueryArgs};
 use crate::error::CliError;
 
+/// `println!` that returns an error instead of panicking when standard output fails (a
+/// closed pipe becomes [`CliError::Closed`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+pub(crate) use outln;
+
 #[path = "params.rs"]
 mod params;
 
@@ -33,9 +43,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Check(q) => {
             let p = profile(&q.profile)?;
             let typed = build(&q, &p.schema)?;
-            println!("{}", filter_to_odata(&p.schema, &typed.filter));
+            outln!("{}", filter_to_odata(&p.schema, &typed.filter));
             if q.sort.is_some() {
-                println!("orderby: {}", sort_to_odata(&p.schema, &typed));
+                outln!("orderby: {}", sort_to_odata(&p.schema, &typed));
             }
             Ok(())
         }
@@ -49,8 +59,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             let compiled =
                 roster_sql::select(&p.schema, &typed, backend).map_err(|e| CliError::Runtime(e.to_string()))?;
-            println!("{}", compiled.sql);
-            println!("{}", compiled.values_json());
+            outln!("{}", compiled.sql);
+            outln!("{}", compiled.values_json());
             Ok(())
         }
         Command::Query { query, data, db, format } if chat::is_document_profile(&query.profile) => {
@@ -100,14 +110,14 @@ fn parse(dialect: Dialect, text: &str) -> Result<(), CliError> {
         Dialect::Odata => {
             let expr = roster_odata::parse_filter(text).map_err(|e| CliError::diag("filter", text, e))?;
             let json = serde_json::to_string_pretty(&expr).map_err(|e| CliError::Runtime(e.to_string()))?;
-            println!("{json}");
+            outln!("{json}");
             Ok(())
         }
         Dialect::OdataUrl => {
             let options =
                 roster_odata::parse_query_options(text).map_err(|e| CliError::diag("query string", text, e))?;
             let json = serde_json::to_string_pretty(&options.query).map_err(|e| CliError::Runtime(e.to_string()))?;
-            println!("{json}");
+            outln!("{json}");
             Ok(())
         }
         Dialect::Params => Err(CliError::Usage(
@@ -117,7 +127,7 @@ fn parse(dialect: Dialect, text: &str) -> Result<(), CliError> {
         Dialect::Mongo => {
             let expr = roster_mongo::parse_query(text).map_err(|e| CliError::diag("filter", text, e))?;
             let json = serde_json::to_string_pretty(&expr).map_err(|e| CliError::Runtime(e.to_string()))?;
-            println!("{json}");
+            outln!("{json}");
             Ok(())
         }
     }

@@ -23,6 +23,9 @@ pub enum CliError {
     Runtime(String),
     /// Several groups of diagnostics, each about its own text (exit 2).
     Group(Vec<CliError>),
+    /// Standard output was closed by its reader (`roster … | head`): nothing is reported
+    /// and the exit status is 0, as for other Unix filters.
+    Closed,
 }
 
 impl std::fmt::Debug for CliError {
@@ -36,6 +39,7 @@ impl std::fmt::Debug for CliError {
             CliError::Usage(m) => write!(f, "Usage({m:?})"),
             CliError::Runtime(m) => write!(f, "Runtime({m:?})"),
             CliError::Group(g) => f.debug_list().entries(g).finish(),
+            CliError::Closed => write!(f, "Closed"),
         }
     }
 }
@@ -50,6 +54,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Runtime(_) => 1,
+            CliError::Closed => 0,
             _ => 2,
         }
     }
@@ -57,6 +62,7 @@ impl CliError {
     /// Prints the error on stderr in the requested format.
     pub fn report(&self, format: ErrorFormat) {
         match (self, format) {
+            (CliError::Closed, _) => {}
             (CliError::Group(groups), _) => groups.iter().for_each(|g| g.report(format)),
             (CliError::Diagnostics { origin, source, errors }, ErrorFormat::Human) => {
                 for e in errors {
@@ -92,6 +98,28 @@ impl CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
+        if broken_pipe(&e) {
+            return CliError::Closed;
+        }
         CliError::Runtime(e.to_string())
     }
+}
+
+/// Whether `e`, or an error it wraps (a CSV writer's error around the socket's, say), is a
+/// closed pipe.
+fn broken_pipe(e: &std::io::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                current = Some(inner);
+                continue;
+            }
+        }
+        current = err.source();
+    }
+    false
 }

@@ -31,7 +31,7 @@ pub fn run(q: &QueryArgs, to: TranslateTarget) -> Result<(), CliError> {
     let p = profile(&q.profile)?;
     let typed = build(q, &p.schema)?;
     let out = translate(&p.schema, &typed, to)?;
-    println!("{out}");
+    crate::commands::outln!("{out}");
     Ok(())
 }
 

@@ -338,3 +338,32 @@ fn translate_refuses_what_mongo_cannot_say() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `VERIFIED`"), "{}", stderr(&o));
 }
+
+/// A reader that stops early (`roster … | head -1`) ends the command quietly with status 0:
+/// no panic, no error message.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let data = generate(dir.path(), 20_000);
+    for args in [
+        vec!["generate", "--users", "200000"],
+        vec!["query", "--data", data.to_str().unwrap(), "--format", "csv"],
+        vec!["sql", "--filter", "userStatus eq 'VERIFIED'"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert!(!first.is_empty(), "{args:?}");
+        // The reader is gone (stdout dropped with the BufReader).
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -64,7 +64,7 @@ impl<'s, W: Write> DirectoryCsv<'s, W> {
     /// Writes the header.
     pub fn new(out: W, schema: &'s Schema, fields: &[FieldId], zone: &TimeZone) -> io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
-        out.write_record(fields.iter().map(|id| schema.get(*id).name.as_str()))?;
+        out.write_record(fields.iter().map(|id| schema.get(*id).name.as_str())).map_err(crate::csv_io)?;
         Ok(DirectoryCsv { out, schema, fields: fields.to_vec(), zone: zone.clone(), row: Vec::new() })
     }
 
@@ -74,7 +74,7 @@ impl<'s, W: Write> DirectoryCsv<'s, W> {
         for id in &self.fields {
             self.row.push(cell(&self.schema.get(*id).ty, r.get(*id), &self.zone));
         }
-        Ok(self.out.write_record(&self.row)?)
+        self.out.write_record(&self.row).map_err(crate::csv_io)
     }
 
     /// Flushes everything written.
@@ -131,15 +131,17 @@ impl<'s, W: Write> AdminCsv<'s, W> {
     /// Writes the preamble and the header.
     pub fn new(out: W, schema: &'s Schema, fields: &[FieldId], preamble: &AdminPreamble) -> io::Result<Self> {
         let mut out = csv::WriterBuilder::new().flexible(true).quote_style(csv::QuoteStyle::Always).from_writer(out);
-        out.write_record([ADMIN_NOTE])?;
+        out.write_record([ADMIN_NOTE]).map_err(crate::csv_io)?;
         let records = preamble.records.to_string();
-        out.write_record(["User Data", &in_zone(preamble.generated_at, &preamble.zone), &records])?;
-        out.write_record(&preamble.account)?;
-        out.write_record(&preamble.requester)?;
+        out.write_record(["User Data", &in_zone(preamble.generated_at, &preamble.zone), &records])
+            .map_err(crate::csv_io)?;
+        out.write_record(&preamble.account).map_err(crate::csv_io)?;
+        out.write_record(&preamble.requester).map_err(crate::csv_io)?;
         out.write_record(fields.iter().map(|id| {
             let name = schema.get(*id).name.as_str();
             ADMIN_LABELS.iter().find(|(f, _)| *f == name).map_or(name, |(_, label)| label)
-        }))?;
+        }))
+        .map_err(crate::csv_io)?;
         Ok(AdminCsv { out, schema, fields: fields.to_vec(), row: Vec::new() })
     }
 
@@ -149,7 +151,7 @@ impl<'s, W: Write> AdminCsv<'s, W> {
         for id in &self.fields {
             self.row.push(cell(&self.schema.get(*id).ty, r.get(*id), &TimeZone::UTC));
         }
-        Ok(self.out.write_record(&self.row)?)
+        self.out.write_record(&self.row).map_err(crate::csv_io)
     }
 
     /// Flushes everything written.

@@ -118,6 +118,15 @@ pub fn write_json_array<'a>(
     out.write_all(b"\n]\n")
 }
 
+/// The I/O error under a CSV writer's error (so that a closed pipe stays a
+/// [`io::ErrorKind::BrokenPipe`] for the caller), or the CSV error itself as `Other`.
+pub(crate) fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("CSV: {other:?}")),
+    }
+}
+
 /// Streams records as CSV (RFC 4180 quoting by the `csv` crate): a header row of the field
 /// names, then one row per record; null is an empty cell, timestamps are RFC 3339 UTC.
 pub struct CsvWriter<'s, W: Write> {
@@ -137,7 +146,7 @@ impl<'s, W: Write> CsvWriter<'s, W> {
     /// Writes the header row.
     pub fn new(out: W, schema: &'s Schema, fields: &[FieldId]) -> io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
-        out.write_record(fields.iter().map(|id| schema.get(*id).name.as_str()))?;
+        out.write_record(fields.iter().map(|id| schema.get(*id).name.as_str())).map_err(csv_io)?;
         Ok(CsvWriter { out, schema, fields: fields.to_vec(), row: Vec::with_capacity(fields.len()) })
     }
 
@@ -152,7 +161,7 @@ impl<'s, W: Write> CsvWriter<'s, W> {
                 other => other.to_string(),
             });
         }
-        Ok(self.out.write_record(&self.row)?)
+        self.out.write_record(&self.row).map_err(csv_io)
     }
 
     /// Flushes everything written.
