@@ -67,9 +67,9 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod document;
 mod access;
 mod bits;
+pub mod document;
 mod error;
 mod export;
 mod general;
