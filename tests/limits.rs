@@ -1,6 +1,6 @@
 //! Resource limits of the whole front end (issue 7): text length and nesting depth
-//! (`roster_odata::Options`), number of terms, `in` list length and page size
-//! (`roster_check::CheckOptions`). Each is configurable, is an error with a stable code and a
+//! (`roster_odata::Options`, `roster_mongo::Options`, `roster_params::MAX_INPUT`), number of
+//! terms, `in` list length and page size (`roster_check::CheckOptions`). Each is configurable, is an error with a stable code and a
 //! span, and never a stack overflow — also for trees built by hand, which no parser limited.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -173,4 +173,38 @@ fn several_limits_are_reported_together() {
     q.page.limit = Some(11);
     let errors = check_with(&q, &schema, &opts).unwrap_err();
     assert_eq!(codes(&errors), ["in-list-too-long", "page-too-large"]);
+}
+
+#[test]
+fn a_hundred_thousand_nested_mongo_and_arrays_is_an_error_with_a_span() {
+    let n = 100_000;
+    let text = format!("{}{}{}", r#"{"$and": ["#.repeat(n), r#"{"username": "x"}"#, "]}".repeat(n));
+    let opts = roster_mongo::Options { max_len: usize::MAX, ..roster_mongo::Options::default() };
+    let err = roster_mongo::parse_query_with(&text, &opts).unwrap_err();
+    assert_eq!(err.code(), "nesting-too-deep");
+    assert_eq!(err.to_string(), "the document is nested more than 64 levels deep");
+    assert!(err.span.start > 0 && (err.span.end as usize) <= text.len(), "{:?}", err.span);
+    // Within the limit it parses, checks, and is dropped without trouble.
+    let ok = format!("{}{}{}", r#"{"$and": ["#.repeat(20), r#"{"username": "x"}"#, "]}".repeat(20));
+    let filter = roster_mongo::parse_query(&ok).unwrap();
+    assert!(check(&Query { filter, ..Query::default() }, &schema()).is_ok());
+    // The default text limit is 64 KiB.
+    let long = format!(r#"{{"username": "{}"}}"#, "a".repeat(64 * 1024));
+    assert_eq!(roster_mongo::parse_query(&long).unwrap_err().code(), "input-too-long");
+}
+
+#[test]
+fn rest_parameters_are_limited_to_64_kib_per_query_string_and_body() {
+    let caller = roster_params::Caller::default();
+    let max = roster_params::MAX_INPUT;
+    assert_eq!(max, 64 * 1024);
+    let query = format!("name={}", "a".repeat(max));
+    let err = roster_params::parse("directory", &query, None, &caller).unwrap_err();
+    assert_eq!((err.code(), err.to_string()), ("params-syntax", format!("`query string`: longer than {max} bytes")));
+    let body = format!(r#"{{"search": "{}"}}"#, "a".repeat(max));
+    let err = roster_params::parse("accounts", "", Some(&body), &caller).unwrap_err();
+    assert_eq!((err.code(), err.to_string()), ("params-syntax", format!("`body`: longer than {max} bytes")));
+    // Just under the limit is accepted.
+    let query = format!("name={}", "a".repeat(max - 5));
+    assert!(roster_params::parse("directory", &query, None, &caller).is_ok());
 }
