@@ -31,11 +31,11 @@ out=benches/load/RESULTS.txt
   echo "# server ready after ${ready}s (includes generating and loading the data on a first start)"
   echo
   echo "## identity page: GET /identity/v1/users?limit=300&filter=userStatus ne 'UNVERIFIED' and createdAt gt '2021-06-01T00:00:00Z'"
-  wrk -t2 -c16 -d"${secs}s" --latency -H "Authorization: Bearer $token" \
+  wrk -t2 -c4 -d"${secs}s" --timeout 60s --latency -H "Authorization: Bearer $token" \
     "http://127.0.0.1:$port/identity/v1/users?limit=300&filter=userStatus%20ne%20%27UNVERIFIED%27%20and%20createdAt%20gt%20%272021-06-01T00:00:00Z%27"
   echo
   echo "## directory CSV: GET /api/v2/users/download?mfa=true&timezone=Asia/Kolkata (every match, streamed)"
-  wrk -t1 -c2 -d"${secs}s" --latency -H "Authorization: Bearer $token" \
+  wrk -t1 -c2 -d"${secs}s" --timeout 60s --latency -H "Authorization: Bearer $token" \
     "http://127.0.0.1:$port/api/v2/users/download?mfa=true&timezone=Asia/Kolkata"
   echo
   echo "## server peak RSS"
