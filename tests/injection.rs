@@ -1,6 +1,6 @@
 //! SQL injection (issue 7): classic payloads — quotes, comments, `;`, `UNION`, backslashes,
-//! NUL, Unicode quotes and homoglyphs, LIKE wildcards — sent through the OData and the Mongo
-//! dialects into SQLite and a throwaway PostgreSQL. Each query either returns exactly the rows a literal
+//! NUL, Unicode quotes and homoglyphs, LIKE wildcards — sent through the OData, the Mongo and
+//! the REST-parameter dialects into SQLite and a throwaway PostgreSQL. Each query either returns exactly the rows a literal
 //! comparison computed here in Rust selects, or is rejected with a diagnostic; afterwards the
 //! tables, their row counts and a canary table are unchanged (nothing else ran).
 //!
@@ -348,4 +348,96 @@ fn mongo_payloads_match_literally_or_are_rejected_and_nothing_else_runs() {
     assert!(db.run_mongo(r#"{"username": "a\u0000b"}"#).is_err());
     db.assert_intact();
     assert_eq!(checked, PAYLOADS.len() * MONGO_FORMS.len());
+}
+
+/// `%XX` for every byte that is not an ASCII letter or digit.
+fn form_encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The REST-parameter dialect (`directory`, seed 000): every payload as the `name` and
+/// `mail` parameters (case-insensitive substring tests, ASCII case folding) over users whose
+/// full names and e-mail addresses are the payloads. Each request returns exactly the users
+/// the Rust oracle selects, in memory, on SQLite and on PostgreSQL, or is rejected; the
+/// tables are intact afterwards.
+#[test]
+fn rest_parameter_payloads_match_literally_or_are_rejected() {
+    let profile = roster_schema::profiles::by_name("directory").unwrap();
+    let schema = profile.schema.clone();
+    let names: Vec<&str> = PAYLOADS.iter().chain(NEAR_MISSES).copied().collect();
+    let (fullname, email, userid) =
+        (schema.field("fullname").unwrap().0, schema.field("email").unwrap().0, schema.field("userid").unwrap().0);
+    let mut records: Vec<Record> = profile.generate(names.len() as u64 + 50, 7).collect();
+    for (r, name) in records.iter_mut().zip(&names) {
+        r.0[fullname.index()] = Value::Str((*name).to_owned());
+        r.0[email.index()] = Value::Str(format!("{name}@example.com"));
+    }
+    let text = |r: &Record, f: roster_schema::FieldId| match r.get(f) {
+        Value::Str(s) => s.clone(),
+        _ => String::new(),
+    };
+    let table = roster_eval::Table::from_records(&schema, records.clone()).unwrap();
+    let mut sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    roster_sql::sqlite::create(&sqlite, &schema).unwrap();
+    roster_sql::sqlite::load(&mut sqlite, &schema, &records).unwrap();
+    let mut postgres = if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
+        eprintln!("!!! ROSTER_SKIP_POSTGRES is set: PostgreSQL is NOT part of this injection test");
+        None
+    } else {
+        let pg = roster_testkit::TempPostgres::start().unwrap_or_else(|e| panic!("cannot start PostgreSQL: {e}"));
+        let mut client = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+        roster_sql::postgres::create(&mut client, &schema).unwrap();
+        roster_sql::postgres::load(&mut client, &schema, &records).unwrap();
+        Some((pg, client))
+    };
+    let ids = |rs: &[Record]| {
+        let mut v: Vec<String> = rs.iter().map(|r| text(r, userid)).collect();
+        v.sort();
+        v
+    };
+    let (mut answered, mut rejected) = (0, 0);
+    for payload in PAYLOADS {
+        for (param, field) in [("name", fullname), ("mail", email)] {
+            let query = format!("{param}={}", form_encode(payload));
+            let typed = match roster_params::parse("directory", &query, None, &roster_params::Caller::default())
+                .map_err(|e| e.code().to_owned())
+                .and_then(|req| roster_check::check(&req.query, &schema).map_err(|e| e[0].code().to_owned()))
+            {
+                Ok(t) => t,
+                Err(_) => {
+                    rejected += 1;
+                    continue;
+                }
+            };
+            let folded = payload.to_ascii_lowercase();
+            let expected: Vec<String> = {
+                let mut v: Vec<String> = records
+                    .iter()
+                    .filter(|r| payload.is_empty() || text(r, field).to_ascii_lowercase().contains(&folded))
+                    .map(|r| text(r, userid))
+                    .collect();
+                v.sort();
+                v
+            };
+            let mem = ids(&roster_eval::compile(&schema, &typed).records(&table));
+            assert_eq!(mem, expected, "memory on {query}");
+            let lite = ids(&roster_sql::sqlite::query(&sqlite, &schema, &typed).unwrap());
+            assert_eq!(lite, expected, "SQLite on {query}");
+            if let Some((_, client)) = &mut postgres {
+                let pg = ids(&roster_sql::postgres::query(client, &schema, &typed).unwrap());
+                assert_eq!(pg, expected, "PostgreSQL on {query}");
+            }
+            answered += 1;
+        }
+    }
+    assert!(
+        answered >= PAYLOADS.len(),
+        "most payloads are valid parameter values ({answered} answered, {rejected} rejected)"
+    );
+    let n: i64 = sqlite.query_row("SELECT COUNT(*) FROM directory_users", [], |r| r.get(0)).unwrap();
+    assert_eq!(n as usize, records.len(), "SQLite rows changed");
+    if let Some((_, client)) = &mut postgres {
+        let n: i64 = client.query_one("SELECT COUNT(*) FROM directory_users", &[]).unwrap().get(0);
+        assert_eq!(n as usize, records.len(), "PostgreSQL rows changed");
+    }
 }
