@@ -1,6 +1,7 @@
 //! Scope (issue 7): a caller's access scope ANDed into a checked query
 //! (`roster_check::restrict` / `Scope`) cannot be widened by any filter. For random filters
-//! and scopes, in memory, on SQLite and on a throwaway PostgreSQL:
+//! (in OData, and again as their Mongo translation where Mongo can say them) and scopes, in
+//! memory, on SQLite and on a throwaway PostgreSQL:
 //!
 //! - every returned row satisfies the scope, judged by a Rust oracle independent of Roster;
 //! - more precisely, the scoped query returns exactly the unscoped query's rows that are
@@ -138,37 +139,51 @@ fn no_filter_widens_a_scope() {
         let scope = Scope::from_filter(&roster_odata::parse_filter(scope_text).unwrap(), &e.schema).unwrap();
         let filter = roster_odata::parse_filter(&text).map_err(|err| TestCaseError::fail(format!("{text}: {err}")))?;
         let query = Query { filter: Some(filter), page: Page { limit, offset }, ..Query::default() };
-        let unscoped =
+        let odata =
             roster_check::check(&query, &e.schema).map_err(|err| TestCaseError::fail(format!("{text}: {}", err[0])))?;
-        let mut scoped = unscoped.clone();
-        scope.apply(&mut scoped);
-        // Unpaged, unscoped: the reference from which the scoped page is cut.
-        let mut all = unscoped.clone();
-        (all.limit, all.offset) = (None, 0);
-        let reference = e.run(&all);
-        for ((engine, rows, count), (_, all_rows, _)) in e.run(&scoped).into_iter().zip(reference) {
-            for r in &rows {
-                prop_assert!(
-                    in_scope(by_id[r]),
-                    "{engine}: `{text}` under scope `{scope_text}` returned a row outside it"
+        // The same filter in every dialect that can say it: as written (OData) and as its
+        // Mongo translation, parsed and checked anew.
+        let mut dialects = vec![("OData", odata.clone())];
+        if let Ok(mongo) = roster_check::filter_to_mongo(&e.schema, &odata.filter) {
+            let opts = roster_mongo::Options { id_field: Some("id".into()), ..roster_mongo::Options::default() };
+            let parsed = roster_mongo::parse_query_with(&mongo.to_string(), &opts)
+                .map_err(|err| TestCaseError::fail(format!("{mongo}: {err}")))?;
+            let q = Query { filter: parsed, page: Page { limit, offset }, ..Query::default() };
+            let typed = roster_check::check(&q, &e.schema)
+                .map_err(|err| TestCaseError::fail(format!("{mongo}: {}", err[0])))?;
+            dialects.push(("Mongo", typed));
+        }
+        for (dialect, unscoped) in dialects {
+            let mut scoped = unscoped.clone();
+            scope.apply(&mut scoped);
+            // Unpaged, unscoped: the reference from which the scoped page is cut.
+            let mut all = unscoped.clone();
+            (all.limit, all.offset) = (None, 0);
+            let reference = e.run(&all);
+            for ((engine, rows, count), (_, all_rows, _)) in e.run(&scoped).into_iter().zip(reference) {
+                for r in &rows {
+                    prop_assert!(
+                        in_scope(by_id[r]),
+                        "{engine}: `{text}` ({dialect}) under scope `{scope_text}` returned a row outside it"
+                    );
+                }
+                let inside: Vec<u128> = all_rows.into_iter().filter(|r| in_scope(by_id[r])).collect();
+                prop_assert_eq!(count, inside.len() as u64, "{} count of `{}` under `{}`", engine, text, scope_text);
+                let page: Vec<u128> =
+                    inside.into_iter().skip(offset as usize).take(limit.map_or(usize::MAX, |l| l as usize)).collect();
+                prop_assert_eq!(
+                    &rows,
+                    &page,
+                    "{} rows of `{}` under `{}` limit {:?} offset {}",
+                    engine,
+                    text,
+                    scope_text,
+                    limit,
+                    offset
                 );
-            }
-            let inside: Vec<u128> = all_rows.into_iter().filter(|r| in_scope(by_id[r])).collect();
-            prop_assert_eq!(count, inside.len() as u64, "{} count of `{}` under `{}`", engine, text, scope_text);
-            let page: Vec<u128> =
-                inside.into_iter().skip(offset as usize).take(limit.map_or(usize::MAX, |l| l as usize)).collect();
-            prop_assert_eq!(
-                &rows,
-                &page,
-                "{} rows of `{}` under `{}` limit {:?} offset {}",
-                engine,
-                text,
-                scope_text,
-                limit,
-                offset
-            );
-            if !rows.is_empty() {
-                nonempty.set(nonempty.get() + 1);
+                if !rows.is_empty() {
+                    nonempty.set(nonempty.get() + 1);
+                }
             }
         }
         Ok(())
