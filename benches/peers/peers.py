@@ -111,7 +111,8 @@ def polars_run(a):
     cond = (pl.col("userStatus") != "UNVERIFIED") & (pl.col("createdAt") > after)
 
     def count():
-        return df.filter(cond).height
+        # Lazy, so that Polars counts without materialising the filtered frame.
+        return df.lazy().filter(cond).select(pl.len()).collect().item()
 
     def page():
         return df.lazy().filter(cond).sort(["createdAt", "id"], descending=[True, False]).head(LIMIT).select("id").collect()
