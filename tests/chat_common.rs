@@ -237,7 +237,8 @@ const PATTERNS: &[&str] = &[
 const ENGINE_ONLY_PATTERNS: &[&str] =
     &["\\bj", "(?m)^a", "\\w+@", "(?i)ü", "\\d{2}", "(?s)a.b", "", "\\Bo", "[^a-z.@]", "(?x) j a c k # comment"];
 
-/// Whether the generator may use [`ENGINE_ONLY_PATTERNS`].
+/// Whether the generator may use forms where mingo departs from MongoDB (the engine
+/// differential only): [`ENGINE_ONLY_PATTERNS`], `$type` on arrays and `"decimal"`.
 pub static ENGINE_PATTERNS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn regex_cond(rng: &mut Rng) -> Json {
@@ -259,6 +260,33 @@ fn date(rng: &mut Rng, pools: &Pools) -> Json {
     json!({"$date": t})
 }
 
+/// A `$type` operand: a name, a code or an array of them (`"decimal"` only for the engine
+/// differential: mingo counts every number as a decimal).
+fn type_cond(rng: &mut Rng) -> Json {
+    let names = [
+        json!("string"),
+        json!("number"),
+        json!("double"),
+        json!("int"),
+        json!("long"),
+        json!("bool"),
+        json!("date"),
+        json!("null"),
+        json!("array"),
+        json!("object"),
+        json!(2),
+        json!(16),
+        json!(["string", "bool"]),
+        json!(["int", 9]),
+    ];
+    let t = if ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed) && rng.chance(10) {
+        json!("decimal")
+    } else {
+        pick(rng, &names).clone()
+    };
+    if rng.chance(25) { json!({"$not": {"$type": t}}) } else { json!({"$type": t}) }
+}
+
 const ORDERING: [&str; 4] = ["$gt", "$gte", "$lt", "$lte"];
 
 fn ordering(rng: &mut Rng) -> &'static str {
@@ -267,7 +295,8 @@ fn ordering(rng: &mut Rng) -> &'static str {
 
 /// A condition (the value of a member) on a scalar string field.
 fn string_cond(rng: &mut Rng, pool: &[String]) -> Json {
-    match rng.below(11) {
+    match rng.below(12) {
+        11 => type_cond(rng),
         0 | 1 => string_value(rng, pool),
         2 => json!({"$ne": string_value(rng, pool)}),
         3 => json!({ordering(rng): string_value(rng, pool)}),
@@ -281,7 +310,8 @@ fn string_cond(rng: &mut Rng, pool: &[String]) -> Json {
 }
 
 fn bool_cond(rng: &mut Rng) -> Json {
-    match rng.below(6) {
+    match rng.below(7) {
+        6 => type_cond(rng),
         0 | 1 => json!(rng.chance(50)),
         2 => json!({"$ne": rng.chance(50)}),
         3 => Json::Null,
@@ -291,7 +321,8 @@ fn bool_cond(rng: &mut Rng) -> Json {
 }
 
 fn date_cond(rng: &mut Rng, pools: &Pools) -> Json {
-    match rng.below(6) {
+    match rng.below(7) {
+        6 => type_cond(rng),
         0 | 1 => json!({ordering(rng): date(rng, pools)}),
         2 => json!({"$gte": date(rng, pools), "$lt": date(rng, pools)}),
         3 => Json::Null,
@@ -304,6 +335,10 @@ const ROLES: &[&str] = &["user", "admin", "bot", "anonymous", "moderator", "live
 
 fn roles_cond(rng: &mut Rng) -> Json {
     let role = |rng: &mut Rng| json!(pick(rng, ROLES));
+    // mingo tests `$type` against the whole array, MongoDB against its elements too.
+    if ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed) && rng.chance(10) {
+        return type_cond(rng);
+    }
     match rng.below(10) {
         0 | 1 => role(rng),
         2 => json!({"$ne": role(rng)}),
@@ -329,7 +364,8 @@ fn level_value(rng: &mut Rng) -> Json {
 }
 
 fn level_cond(rng: &mut Rng) -> Json {
-    match rng.below(8) {
+    match rng.below(10) {
+        8 | 9 => type_cond(rng),
         0 | 1 => level_value(rng),
         2 => json!({"$ne": level_value(rng)}),
         3 => {
@@ -343,13 +379,28 @@ fn level_cond(rng: &mut Rng) -> Json {
     }
 }
 
+/// A condition on a member path: no `$type` unless the generator may use engine-only forms.
+fn member_cond(rng: &mut Rng, f: impl Fn(&mut Rng) -> Json) -> Json {
+    loop {
+        let c = f(rng);
+        if ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed) || !c.to_string().contains("$type") {
+            return c;
+        }
+    }
+}
+
 fn emails_cond(rng: &mut Rng, pools: &Pools) -> (String, Json) {
+    if ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed) && rng.chance(10) {
+        let path = *pick(rng, &["emails", "emails.address", "emails.verified"]);
+        return (path.into(), type_cond(rng));
+    }
     match rng.below(8) {
         0 => ("emails".into(), json!({"$size": rng.below(3)})),
         1 => ("emails".into(), json!({"$elemMatch": {"address": regex_cond(rng), "verified": rng.chance(50)}})),
         2 => ("emails".into(), if rng.chance(50) { Json::Null } else { json!({"$exists": rng.chance(50)}) }),
-        3 | 4 => ("emails.address".into(), string_cond(rng, &pools.addresses)),
-        _ => ("emails.verified".into(), bool_cond(rng)),
+        // mingo tests `$type` on a member path against the array of members.
+        3 | 4 => ("emails.address".into(), member_cond(rng, |rng| string_cond(rng, &pools.addresses))),
+        _ => ("emails.verified".into(), member_cond(rng, bool_cond)),
     }
 }
 
@@ -367,6 +418,7 @@ fn leaf(rng: &mut Rng, pools: &Pools) -> (String, Json) {
         8 | 9 => ("roles".into(), roles_cond(rng)),
         10 | 11 => emails_cond(rng, pools),
         12 | 13 => ("customFields.level".into(), level_cond(rng)),
+        14 if rng.chance(10) => ("customFields".into(), type_cond(rng)),
         14 => {
             let key = *pick(rng, &["clearance", "team", "remote", "absent"]);
             let c = match key {

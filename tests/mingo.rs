@@ -29,9 +29,10 @@ use serde_json::{Value as Json, json};
 
 /// Cases where mingo (7.2.7) departs from MongoDB's documented behaviour; Roster follows
 /// MongoDB there (`chat_cases` asserts it on every engine). Each: the case name and what
-/// mingo does. Three kinds: `{"a.b": null}` through an array whose element lacks `b`;
+/// mingo does. Four kinds: `{"a.b": null}` through an array whose element lacks `b`;
 /// `$lte`/`$gte` with null; sorting by an array (MongoDB: smallest element ascending,
-/// largest descending, an element lacking the member counting as null).
+/// largest descending, an element lacking the member counting as null); `$type` on an
+/// array or a member path through one (MongoDB tests the elements, mingo only the array).
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     (
         "null-through-element-lacking-member",
@@ -47,6 +48,15 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "mingo's `$lte: null` / `$gte: null` match only explicit nulls; MongoDB's match missing fields too, like `$eq: null`",
     ),
     ("sort-array-descending-by-max", "mingo does not sort arrays descending by their largest element, as MongoDB does"),
+    (
+        "type-array-elements",
+        "mingo's `$type` tests an array field as a whole (only `\"array\"` matches); MongoDB's also matches when some element has the type",
+    ),
+    ("type-object-elements", "mingo's `$type: \"object\"` does not look at the elements of an array of objects"),
+    (
+        "type-member-through-array",
+        "mingo's `$type` on `a.b` through an array tests the array of members, not each member",
+    ),
 ];
 
 fn dir() -> PathBuf {

@@ -12,6 +12,7 @@
 //! | [`DocPred::Size`] | the array field is present with exactly `len` elements |
 //! | [`DocPred::ElemMatch`] | one element satisfies the whole predicate (paths [`DocPath::Elem`]) |
 //! | [`DocPred::And`], [`DocPred::Or`], [`DocPred::Not`] | two-valued logic |
+//! | `$type` ([`Test::Type`], or decided here) | some value at the path has the type; an array field is also an `"array"` itself (present, even empty), the elements of `emails` are `"object"`s (non-empty), `customFields` is an `"object"` (present); an array of types is any of them. Where the schema fixes the type the checker decides: `{"name": {"$type": "string"}}` is `$exists`, `{"active": {"$type": "string"}}` is false. Numbers are doubles: `"double"`/`"number"` match every number, `"int"`/`"long"` an integral value in [-2^31, 2^31) / [-2^63, 2^63) (what MongoDB stores for a JSON integer). `"null"` matches nothing (a stored null is missing, and missing matches no type), nor do `"decimal"`, `"object"` on scalars and types Roster never stores (`objectId`, `regex`, `binData`, …); custom fields hold no dates |
 //!
 //! Hence `$ne` is `Not(Any(Eq))` ("no element equals", true when missing), `$nin` is
 //! `Not(Any(In))`, and conditions on the same array path without `$elemMatch` are separate
@@ -79,6 +80,65 @@ pub enum Test {
     In(Vec<Atom>),
     /// A string that the regular expression matches somewhere.
     Regex(Pattern),
+    /// A value of this type (`$type`; only where the schema leaves the type open, or for
+    /// `"int"`/`"long"`, which depend on the value).
+    Type(TypeTest),
+}
+
+/// What `$type` asks of one scalar value. Roster's numbers are doubles ([`Atom::Num`]); a
+/// JSON integer loaded into MongoDB is an `int` (or a `long` beyond 32 bits), so `"int"`
+/// and `"long"` match numbers with an integral value in their range, while `"double"` and
+/// `"number"` match every number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TypeTest {
+    /// Any number (`"double"`, `"number"`, code 1).
+    Number,
+    /// A number with an integral value in [-2^31, 2^31) (`"int"`, code 16).
+    Int,
+    /// A number with an integral value in [-2^63, 2^63) (`"long"`, code 18).
+    Long,
+    /// A string (`"string"`, code 2).
+    String,
+    /// A boolean (`"bool"`, code 8).
+    Bool,
+    /// A date (`"date"`, code 9).
+    Date,
+}
+
+impl TypeTest {
+    /// The inclusive lower and exclusive upper bound of an integral type's values.
+    pub fn int_range(self) -> Option<(f64, f64)> {
+        match self {
+            TypeTest::Int => Some((-2_147_483_648.0, 2_147_483_648.0)),
+            TypeTest::Long => Some((-9_223_372_036_854_775_808.0, 9_223_372_036_854_775_808.0)),
+            _ => None,
+        }
+    }
+
+    /// Whether a value has this type.
+    pub fn matches(self, a: &Atom) -> bool {
+        match (self, a) {
+            (TypeTest::Number, Atom::Num(_))
+            | (TypeTest::String, Atom::Str(_))
+            | (TypeTest::Bool, Atom::Bool(_))
+            | (TypeTest::Date, Atom::Time(_)) => true,
+            (TypeTest::Int | TypeTest::Long, Atom::Num(x)) => {
+                self.int_range().is_some_and(|(lo, hi)| x.fract() == 0.0 && *x >= lo && *x < hi)
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether values of a schema type have this type (`int`/`long`: some of them may).
+    fn fits(self, s: Scalar) -> bool {
+        matches!(
+            (self, s),
+            (TypeTest::Number | TypeTest::Int | TypeTest::Long, Scalar::Number)
+                | (TypeTest::String, Scalar::String)
+                | (TypeTest::Bool, Scalar::Bool)
+                | (TypeTest::Date, Scalar::Timestamp)
+        )
+    }
 }
 
 /// A checked regular expression in `regex` crate syntax, flags included as a prefix.
@@ -485,6 +545,12 @@ impl Checker<'_> {
             ExprKind::Quantified { .. } => {
                 self.unsupported("`$elemMatch` inside `$elemMatch` (no nested arrays)", e.span)
             }
+            ExprKind::Call { func: Func::IsOf, args } if args.len() == 2 => match (&args[0].kind, &args[1].kind) {
+                (ExprKind::Path { path }, ExprKind::Literal { value: Literal::String(name) }) => {
+                    self.type_test(path, name, elem)
+                }
+                _ => self.unsupported("this `$type`", e.span),
+            },
             _ => self.unsupported("this condition", e.span),
         }
     }
@@ -640,6 +706,63 @@ impl Checker<'_> {
         }
         // `$in: []` matches nothing.
         or(parts)
+    }
+
+    /// `$type` (`name` is a canonical alias of `roster_mongo::TYPES`): decided here where
+    /// the schema fixes the type, a [`Test::Type`] where values decide.
+    fn type_test(&mut self, path: &Path, name: &str, elem: Elem) -> DocPred {
+        let resolved = match self.resolve(path, elem) {
+            Ok(r) => r,
+            Err(x) => {
+                self.errors.push(x);
+                return DocPred::Const(false);
+            }
+        };
+        let scalar = match name {
+            "double" | "number" => Some(TypeTest::Number),
+            "int" => Some(TypeTest::Int),
+            "long" => Some(TypeTest::Long),
+            "string" => Some(TypeTest::String),
+            "bool" => Some(TypeTest::Bool),
+            "date" => Some(TypeTest::Date),
+            _ => None,
+        };
+        match resolved {
+            // The whole array of objects (its elements are objects) or map (an object).
+            Resolved::Composite(DocPath::Field(i), _) => match (&self.schema.fields[i].ty, name) {
+                (DocType::Objects(_), "array") | (DocType::Map, "object") => DocPred::Exists(DocPath::Field(i)),
+                (DocType::Objects(_), "object") => self.some_value(DocPath::Field(i), elem),
+                _ => DocPred::Const(false),
+            },
+            Resolved::Composite(..) => DocPred::Const(false),
+            // An array field is itself an "array"; members, keys and elements hold scalars.
+            Resolved::Values(p, _) if name == "array" => match p {
+                DocPath::Field(i) if matches!(self.schema.fields[i].ty, DocType::Array(_)) => DocPred::Exists(p),
+                _ => DocPred::Const(false),
+            },
+            Resolved::Values(p, ty) => match (scalar, ty) {
+                // "null" (a stored null is missing), "object", "decimal" and the types no
+                // Roster value has match nothing; custom fields hold no dates.
+                (None, _) | (Some(TypeTest::Date), None) => DocPred::Const(false),
+                (Some(t), None) => DocPred::Any { path: p, test: Test::Type(t) },
+                (Some(t), Some(s)) if !t.fits(s) => DocPred::Const(false),
+                (Some(t @ (TypeTest::Int | TypeTest::Long)), Some(_)) => DocPred::Any { path: p, test: Test::Type(t) },
+                (Some(_), Some(_)) => self.some_value(p, elem),
+            },
+        }
+    }
+
+    /// Some value is at the path: a scalar field present, an array non-empty, some element
+    /// with the member.
+    fn some_value(&self, p: DocPath, elem: Elem) -> DocPred {
+        match p {
+            DocPath::Field(i) if matches!(self.schema.fields[i].ty, DocType::Scalar(_) | DocType::Map) => {
+                DocPred::Exists(p)
+            }
+            DocPath::Field(i) => and(vec![DocPred::Exists(p), not(DocPred::Size { field: i, len: 0 })]),
+            DocPath::Elem(_) => self.fold_elem_exists(p, elem),
+            p => DocPred::Exists(p),
+        }
     }
 
     fn size(&mut self, path: &Path, n: i64, elem: Elem) -> DocPred {

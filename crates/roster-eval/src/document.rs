@@ -27,7 +27,7 @@
 use std::cmp::Ordering;
 
 use roster_ast::{CmpOp, Direction};
-use roster_check::document::{DocPath, DocPred, DocQuery, DocSortKey, Test};
+use roster_check::document::{DocPath, DocPred, DocQuery, DocSortKey, Test, TypeTest};
 use roster_schema::document::{Atom, Doc, DocSchema, Slot};
 
 /// The largest compiled size of one regular expression (bytes of the `regex` crate's
@@ -64,6 +64,7 @@ enum Leaf {
     Cmp(CmpOp, Atom),
     In(Vec<Atom>),
     Regex(regex::Regex),
+    Type(TypeTest),
 }
 
 /// A compiled document query.
@@ -94,6 +95,7 @@ fn compile(p: &DocPred) -> Result<Node, DocEvalError> {
                 Test::Eq(a) => Leaf::Eq(a.clone()),
                 Test::Cmp(op, a) => Leaf::Cmp(*op, a.clone()),
                 Test::In(v) => Leaf::In(v.clone()),
+                Test::Type(t) => Leaf::Type(*t),
                 Test::Regex(pattern) => Leaf::Regex(
                     regex::RegexBuilder::new(&pattern.source)
                         .size_limit(REGEX_SIZE_LIMIT)
@@ -131,6 +133,7 @@ impl Leaf {
             },
             Leaf::In(list) => list.iter().any(|a| atom_eq(x, a)),
             Leaf::Regex(re) => matches!(x, Atom::Str(s) if re.is_match(s)),
+            Leaf::Type(t) => t.matches(x),
         }
     }
 }

@@ -78,6 +78,14 @@ pub enum MongoErrorKind {
     },
     /// `{"a": 1, "b": 0}` (neither is `_id`).
     MixedProjection,
+    /// `{"a": {"$type": "strng"}}`, `{"a": {"$type": 99}}`: not one of MongoDB's type names
+    /// or codes.
+    UnknownType {
+        /// The name or code as written.
+        found: String,
+        /// The closest type name.
+        suggestion: Option<&'static str>,
+    },
 }
 
 impl fmt::Display for MongoErrorKind {
@@ -97,6 +105,7 @@ impl fmt::Display for MongoErrorKind {
             }
             PathCollision { path, with } => write!(f, "path collision: `{path}` overlaps `{with}`"),
             MixedProjection => f.write_str("a projection cannot both include and exclude fields (except `_id`)"),
+            UnknownType { found, .. } => write!(f, "unknown `$type` `{found}`"),
         }
     }
 }
@@ -116,6 +125,7 @@ impl Diagnostic for MongoError {
             MixedOperatorDocument => "mixed-operator-document",
             PathCollision { .. } => "path-collision",
             MixedProjection => "mixed-projection",
+            UnknownType { .. } => "unknown-type",
         }
     }
 
@@ -128,6 +138,10 @@ impl Diagnostic for MongoError {
         let extra = match &self.kind {
             MongoErrorKind::UnknownOperator { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             MongoErrorKind::MixedProjection => Some("use only 1s (include) or only 0s (exclude)".to_owned()),
+            MongoErrorKind::UnknownType { suggestion: Some(s), .. } => Some(format!("did you mean `\"{s}\"`?")),
+            MongoErrorKind::UnknownType { suggestion: None, .. } => Some(
+                "use a MongoDB type name (`\"string\"`, `\"number\"`, `\"double\"`, `\"int\"`, `\"long\"`, `\"bool\"`, `\"date\"`, `\"array\"`, `\"object\"`, `\"null\"`, …) or its code".to_owned(),
+            ),
             _ => None,
         };
         match (at.is_empty(), extra) {

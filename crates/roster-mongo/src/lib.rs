@@ -15,6 +15,7 @@
 //! | `$exists: true/false` | [`ExprKind::Exists`] |
 //! | `$regex` (+ `$options` of `i m s x`) | [`ExprKind::Regex`] |
 //! | `$size: n` | `length(a) eq n` |
+//! | `$type: "string"` / `2` / `["int", "bool"]` | `isof(a, 'string')`, one per type joined by `or`; names canonical ([`TYPES`]: numeric codes and `"number"` to their alias) |
 //! | `$all: [v1, v2]` | `a eq v1 and a eq v2` (each: some element equals) |
 //! | `$elemMatch: {...}` | [`ExprKind::Quantified`] `any` over the array, variable `elem` |
 //! | `$not: {...}`, `$nor: [...]` | `not (...)`, `not (... or ...)` |
@@ -25,7 +26,7 @@
 //! What the operators *mean* on arrays, nulls and missing fields (MongoDB's rules: implicit
 //! array matching, `null` matching missing, `$ne`/`$nin` including missing) is decided by
 //! the checker against a schema, not here: this crate only reads the documents faithfully.
-//! `$comment` is accepted and ignored. `$expr`, `$where`, `$text`, `$mod`, `$type`, geo and
+//! `$comment` is accepted and ignored. `$expr`, `$where`, `$text`, `$mod`, geo and
 //! bitwise operators are rejected with `unsupported-operator`; anything else starting with
 //! `$` is `unknown-operator`, with a suggestion when one is close.
 //!
@@ -85,6 +86,7 @@ const KNOWN: &[&str] = &[
     "$regex",
     "$options",
     "$size",
+    "$type",
     "$all",
     "$elemMatch",
     "$not",
@@ -100,7 +102,6 @@ const UNSUPPORTED: &[&str] = &[
     "$where",
     "$text",
     "$mod",
-    "$type",
     "$jsonSchema",
     "$geoWithin",
     "$geoIntersects",
@@ -114,6 +115,33 @@ const UNSUPPORTED: &[&str] = &[
     "$meta",
     "$rand",
     "$sampleRate",
+];
+
+/// MongoDB's BSON type aliases with their numeric codes, as `$type` accepts them (`"number"`
+/// has no code: any numeric type). The checker decides what each means for Roster's values.
+pub const TYPES: &[(&str, Option<i64>)] = &[
+    ("double", Some(1)),
+    ("string", Some(2)),
+    ("object", Some(3)),
+    ("array", Some(4)),
+    ("binData", Some(5)),
+    ("undefined", Some(6)),
+    ("objectId", Some(7)),
+    ("bool", Some(8)),
+    ("date", Some(9)),
+    ("null", Some(10)),
+    ("regex", Some(11)),
+    ("dbPointer", Some(12)),
+    ("javascript", Some(13)),
+    ("symbol", Some(14)),
+    ("javascriptWithScope", Some(15)),
+    ("int", Some(16)),
+    ("timestamp", Some(17)),
+    ("long", Some(18)),
+    ("decimal", Some(19)),
+    ("minKey", Some(-1)),
+    ("maxKey", Some(127)),
+    ("number", None),
 ];
 
 /// The variable that `$elemMatch` binds to one array element.
@@ -585,6 +613,46 @@ impl Translator {
                         op_span,
                     ));
                 }
+                "$type" => {
+                    let items: Vec<&Json> = match &v.kind {
+                        JsonKind::Array(items) => items.iter().collect(),
+                        _ => vec![v],
+                    };
+                    if items.is_empty() {
+                        return Err(self.err(
+                            v,
+                            MongoErrorKind::InvalidValue {
+                                message: "`$type` takes a type name, a type code or a non-empty array of them".into(),
+                            },
+                        ));
+                    }
+                    let array = matches!(v.kind, JsonKind::Array(_));
+                    let mut each = Vec::with_capacity(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        if array {
+                            self.ptr.push(i.to_string());
+                        }
+                        let name = self.type_name(item)?;
+                        let test = node(
+                            ExprKind::Call {
+                                func: Func::IsOf,
+                                args: vec![
+                                    Expr::path(path.clone()),
+                                    Expr::literal(Literal::String(name.to_owned()), item.span),
+                                ],
+                            },
+                            path.span.to(item.span),
+                        );
+                        each.push(test);
+                        if array {
+                            self.ptr.pop();
+                        }
+                    }
+                    parts.push(match each.len() {
+                        1 => each.pop().unwrap_or_else(|| Expr::literal(Literal::Bool(false), op_span)),
+                        _ => node(ExprKind::Or { operands: each }, op_span),
+                    });
+                }
                 "$all" => {
                     let JsonKind::Array(items) = &v.kind else {
                         return Err(self.err(
@@ -674,6 +742,37 @@ impl Translator {
             self.ptr.pop();
         }
         Ok(and_of(parts, path.span.to(span)))
+    }
+}
+
+impl Translator {
+    /// A `$type` operand as its canonical alias: a name of [`TYPES`] or its numeric code.
+    fn type_name(&self, v: &Json) -> Result<&'static str, MongoError> {
+        let code = match v.kind {
+            JsonKind::Int(i) => Some(i),
+            JsonKind::Float(x) if x.fract() == 0.0 && x.abs() < 1e9 => Some(x as i64),
+            _ => None,
+        };
+        let found = match (&v.kind, code) {
+            (JsonKind::String(s), _) => match TYPES.iter().find(|(n, _)| n == s) {
+                Some((n, _)) => return Ok(n),
+                None => s.clone(),
+            },
+            (_, Some(c)) => match TYPES.iter().find(|(_, k)| *k == Some(c)) {
+                Some((n, _)) => return Ok(n),
+                None => c.to_string(),
+            },
+            _ => {
+                return Err(self.err(
+                    v,
+                    MongoErrorKind::InvalidValue {
+                        message: format!("`$type` takes a type name or code, found {}", v.describe()),
+                    },
+                ));
+            }
+        };
+        let suggestion = TYPES.iter().map(|(n, _)| *n).find(|n| close(n, &found));
+        Err(self.err(v, MongoErrorKind::UnknownType { found, suggestion }))
     }
 }
 

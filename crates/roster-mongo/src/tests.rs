@@ -174,3 +174,19 @@ proptest::proptest! {
         let _ = parse_sort(&s);
     }
 }
+
+#[test]
+fn type_names_codes_and_arrays() {
+    assert_eq!(q(r#"{"a": {"$type": "string"}}"#), "isof(a, 'string')");
+    assert_eq!(q(r#"{"a": {"$type": 16}}"#), "isof(a, 'int')");
+    assert_eq!(q(r#"{"a": {"$type": ["bool", 9]}}"#), "isof(a, 'bool') or isof(a, 'date')");
+    assert_eq!(q(r#"{"a": {"$not": {"$type": "number"}}}"#), "not isof(a, 'number')");
+    let e = err(r#"{"a": {"$type": ["int", "strng"]}}"#);
+    assert_eq!(e.code(), "unknown-type");
+    assert_eq!(e.pointer, "/a/$type/1");
+    assert_eq!(e.to_string(), "unknown `$type` `strng`");
+    assert_eq!(e.help().as_deref(), Some("did you mean `\"string\"`? (at JSON pointer `/a/$type/1`)"));
+    assert_eq!(err(r#"{"a": {"$type": 99}}"#).code(), "unknown-type");
+    assert_eq!(err(r#"{"a": {"$type": []}}"#).code(), "invalid-value");
+    assert_eq!(err(r#"{"a": {"$type": true}}"#).code(), "invalid-value");
+}

@@ -18,6 +18,8 @@
 //! (some element passes); a map-key test names its bracket's column and `kind`, so values
 //! of other brackets never compare; `Null` is `<col> IS NULL` / `<col>_len IS NULL` / `NOT
 //! EXISTS` of the key (for an optional member, also `EXISTS` of an element lacking it);
+//! `$type` on a custom field tests `kind` (and for `"int"`/`"long"` an integral `num` in
+//! range: `num = ROUND(num)`), elsewhere the checker has already decided it;
 //! `$elemMatch` is one `EXISTS` whose condition covers the whole element (member tests
 //! there guarded with `IS NOT NULL`, since they may sit under a `NOT`). Sorting: a scalar sorts `NULL`s first ascending (`col IS NULL DESC, col`); an
 //! array by `MIN`/`MAX` of its child rows after a rank (empty 0, missing 1, values 2); a map
@@ -37,7 +39,7 @@
 use std::fmt::Write as _;
 
 use roster_ast::{CmpOp, Direction};
-use roster_check::document::{DocPath, DocPred, DocQuery, Pattern, Test};
+use roster_check::document::{DocPath, DocPred, DocQuery, Pattern, Test, TypeTest};
 use roster_schema::document::{Atom, Doc, DocSchema, DocType, Scalar, Slot};
 
 use crate::{Backend, SqlError};
@@ -163,7 +165,21 @@ impl Builder<'_> {
                 format!("{col} IN ({})", items.join(", "))
             }
             Test::Regex(p) => self.regex(col, p)?,
+            // A typed column: only `int`/`long` depend on the value.
+            Test::Type(t) => self.integral(col, *t),
         })
+    }
+
+    /// `$type` `"int"`/`"long"` on a number column: an integral value in the type's range
+    /// (`ROUND` is exact on doubles on both engines); other types: true.
+    fn integral(&mut self, col: &str, t: TypeTest) -> String {
+        match t.int_range() {
+            Some((lo, hi)) => {
+                let (lo, hi) = (self.bind(DocParam::Float(lo)), self.bind(DocParam::Float(hi)));
+                format!("({col} >= {lo} AND {col} < {hi} AND {col} = ROUND({col}))")
+            }
+            None => "1 = 1".into(),
+        }
     }
 
     fn regex(&mut self, col: &str, p: &Pattern) -> Result<String, SqlError> {
@@ -179,6 +195,17 @@ impl Builder<'_> {
 
     /// A test on a map key's value: only values of the literal's bracket.
     fn key_test(&mut self, alias: &str, test: &Test) -> Result<String, SqlError> {
+        if let Test::Type(t) = test {
+            let kind = match t {
+                TypeTest::Number | TypeTest::Int | TypeTest::Long => 1,
+                TypeTest::String => 2,
+                TypeTest::Bool => 3,
+                // Custom fields hold no dates.
+                TypeTest::Date => return Ok("1 = 0".into()),
+            };
+            let num = self.integral(&format!("{alias}.\"num\""), *t);
+            return Ok(format!("({alias}.\"kind\" = {kind} AND {num})"));
+        }
         let mut groups: Vec<(i64, Test)> = Vec::new();
         match test {
             Test::In(list) => {
@@ -192,6 +219,7 @@ impl Builder<'_> {
             }
             Test::Eq(a) | Test::Cmp(_, a) => groups.push((kind_of(a), test.clone())),
             Test::Regex(_) => groups.push((2, test.clone())),
+            Test::Type(_) => {}
         }
         let mut parts = Vec::with_capacity(groups.len());
         for (k, t) in groups {
