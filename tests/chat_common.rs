@@ -176,11 +176,20 @@ pub struct Pools {
     pub names: Vec<String>,
     pub addresses: Vec<String>,
     pub dates: Vec<String>,
+    /// Whole `roles` arrays, for whole-array equality.
+    pub role_arrays: Vec<Json>,
 }
 
 impl Pools {
     pub fn of(schema: &DocSchema, docs: &[Doc]) -> Pools {
-        let mut p = Pools { ids: vec![], usernames: vec![], names: vec![], addresses: vec![], dates: vec![] };
+        let mut p = Pools {
+            ids: vec![],
+            usernames: vec![],
+            names: vec![],
+            addresses: vec![],
+            dates: vec![],
+            role_arrays: vec![],
+        };
         for d in docs.iter().step_by(37) {
             let j = Json::Object(encode_doc(schema, d, None));
             p.ids.push(j["_id"].as_str().unwrap().to_owned());
@@ -195,6 +204,7 @@ impl Pools {
                 p.dates.push(t.to_owned());
             }
             p.dates.push(j["createdAt"].as_str().unwrap().to_owned());
+            p.role_arrays.push(j["roles"].clone());
         }
         p
     }
@@ -333,8 +343,38 @@ fn date_cond(rng: &mut Rng, pools: &Pools) -> Json {
 
 const ROLES: &[&str] = &["user", "admin", "bot", "anonymous", "moderator", "livechat-agent", "guest"];
 
-fn roles_cond(rng: &mut Rng) -> Json {
+/// Whole-array equality on `roles`: an array seen in the data, reversed, or made up.
+fn roles_array_cond(rng: &mut Rng, pools: &Pools) -> Json {
+    let array = |rng: &mut Rng| match rng.below(4) {
+        0 => json!([]),
+        1 => json!([pick(rng, ROLES), pick(rng, ROLES)]),
+        _ if pools.role_arrays.is_empty() => json!(["user"]),
+        2 => {
+            let mut a = pick(rng, &pools.role_arrays).clone();
+            if let Some(items) = a.as_array_mut() {
+                items.reverse();
+            }
+            a
+        }
+        _ => pick(rng, &pools.role_arrays).clone(),
+    };
+    // mingo's `$in`/`$nin` compare array members with the elements only (MongoDB: also the
+    // whole array), so those only for the engine differential.
+    let engine = ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed);
+    match rng.below(if engine { 5 } else { 3 }) {
+        0 => array(rng),
+        1 => json!({"$eq": array(rng)}),
+        2 => json!({"$ne": array(rng)}),
+        3 => json!({"$in": [array(rng), pick(rng, ROLES)]}),
+        _ => json!({"$nin": [array(rng), array(rng)]}),
+    }
+}
+
+fn roles_cond(rng: &mut Rng, pools: &Pools) -> Json {
     let role = |rng: &mut Rng| json!(pick(rng, ROLES));
+    if rng.chance(15) {
+        return roles_array_cond(rng, pools);
+    }
     // mingo tests `$type` against the whole array, MongoDB against its elements too.
     if ENGINE_PATTERNS.load(std::sync::atomic::Ordering::Relaxed) && rng.chance(10) {
         return type_cond(rng);
@@ -395,6 +435,7 @@ fn emails_cond(rng: &mut Rng, pools: &Pools) -> (String, Json) {
         return (path.into(), type_cond(rng));
     }
     match rng.below(8) {
+        0 if rng.chance(20) => ("emails".into(), if rng.chance(50) { json!([]) } else { json!({"$ne": []}) }),
         0 => ("emails".into(), json!({"$size": rng.below(3)})),
         1 => ("emails".into(), json!({"$elemMatch": {"address": regex_cond(rng), "verified": rng.chance(50)}})),
         2 => ("emails".into(), if rng.chance(50) { Json::Null } else { json!({"$exists": rng.chance(50)}) }),
@@ -415,7 +456,7 @@ fn leaf(rng: &mut Rng, pools: &Pools) -> (String, Json) {
         5 => ("active".into(), bool_cond(rng)),
         6 => ("lastLogin".into(), date_cond(rng, pools)),
         7 => ("createdAt".into(), date_cond(rng, pools)),
-        8 | 9 => ("roles".into(), roles_cond(rng)),
+        8 | 9 => ("roles".into(), roles_cond(rng, pools)),
         10 | 11 => emails_cond(rng, pools),
         12 | 13 => ("customFields.level".into(), level_cond(rng)),
         14 if rng.chance(10) => ("customFields".into(), type_cond(rng)),

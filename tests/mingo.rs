@@ -29,10 +29,11 @@ use serde_json::{Value as Json, json};
 
 /// Cases where mingo (7.2.7) departs from MongoDB's documented behaviour; Roster follows
 /// MongoDB there (`chat_cases` asserts it on every engine). Each: the case name and what
-/// mingo does. Four kinds: `{"a.b": null}` through an array whose element lacks `b`;
+/// mingo does. Five kinds: `{"a.b": null}` through an array whose element lacks `b`;
 /// `$lte`/`$gte` with null; sorting by an array (MongoDB: smallest element ascending,
 /// largest descending, an element lacking the member counting as null); `$type` on an
-/// array or a member path through one (MongoDB tests the elements, mingo only the array).
+/// array or a member path through one (MongoDB tests the elements, mingo only the array);
+/// `$in`/`$nin` with an array member (MongoDB: the whole array may equal it).
 const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
     (
         "null-through-element-lacking-member",
@@ -57,6 +58,11 @@ const KNOWN_DIVERGENCES: &[(&str, &str)] = &[
         "type-member-through-array",
         "mingo's `$type` on `a.b` through an array tests the array of members, not each member",
     ),
+    (
+        "array-in-with-array-members",
+        "mingo's `$in` compares an array member with the field's elements only, never with the whole array",
+    ),
+    ("array-nin-with-array-members", "mingo's `$nin` is the negation of its `$in`, so the same divergence"),
 ];
 
 fn dir() -> PathBuf {

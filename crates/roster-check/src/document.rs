@@ -11,6 +11,7 @@
 //! | [`DocPred::Exists`] | the negation of `Null` for scalar fields and map keys; for `emails.verified`, some element has the member |
 //! | [`DocPred::Size`] | the array field is present with exactly `len` elements |
 //! | [`DocPred::ElemMatch`] | one element satisfies the whole predicate (paths [`DocPath::Elem`]) |
+//! | [`DocPred::ArrayEq`] (`{"roles": ["admin", "user"]}`, `$eq`, an array in `$in`) | the array field holds exactly these elements in this order (MongoDB also matches an element equal to the whole array: impossible, no field holds nested arrays); `$ne`/`$nin` are its negation, missing included; `[]` is `$size: 0` (also for `emails`). An array for a scalar field, a member, a map key or an element, arrays of embedded documents (`{"emails": [{…}]}`) and nested arrays are errors: no such value can equal them, or Roster cannot say it (documents in arrays compare by field order, which the schema does not keep) |
 //! | [`DocPred::And`], [`DocPred::Or`], [`DocPred::Not`] | two-valued logic |
 //! | `$type` ([`Test::Type`], or decided here) | some value at the path has the type; an array field is also an `"array"` itself (present, even empty), the elements of `emails` are `"object"`s (non-empty), `customFields` is an `"object"` (present); an array of types is any of them. Where the schema fixes the type the checker decides: `{"name": {"$type": "string"}}` is `$exists`, `{"active": {"$type": "string"}}` is false. Numbers are doubles: `"double"`/`"number"` match every number, `"int"`/`"long"` an integral value in [-2^31, 2^31) / [-2^63, 2^63) (what MongoDB stores for a JSON integer). `"null"` matches nothing (a stored null is missing, and missing matches no type), nor do `"decimal"`, `"object"` on scalars and types Roster never stores (`objectId`, `regex`, `binData`, …); custom fields hold no dates |
 //!
@@ -24,7 +25,8 @@
 //! **Where the schema decides** (errors, not silent falses): a literal of the wrong type for
 //! a typed field (`{"active": "yes"}`, a string for a date: use `{"$date": …}`), ordering
 //! operators on booleans (`$gt` on `active`), a condition on a whole array of objects or map
-//! (`{"emails": "x"}`: use `emails.address` or `$elemMatch`), `$size` on a non-array,
+//! (`{"emails": "x"}`: use `emails.address` or `$elemMatch`), an array literal for a
+//! field that holds no arrays (`{"name": ["x"]}`), `$size` on a non-array,
 //! unknown fields and members, and regular expressions using features the `regex` crate
 //! does not have (look-around, backreferences: MongoDB's PCRE has them, Roster matches in
 //! linear time), too large, or with a repetition count above 255 (the largest PostgreSQL's
@@ -183,6 +185,14 @@ pub enum DocPred {
         field: usize,
         /// The length.
         len: u64,
+    },
+    /// The array-of-scalars field equals exactly these elements, in this order (non-empty;
+    /// `[]` is `Size` 0).
+    ArrayEq {
+        /// The array field.
+        field: usize,
+        /// The elements.
+        items: Vec<Atom>,
     },
     /// Some element of the array field satisfies `pred` (whose paths are [`DocPath::Elem`]).
     ElemMatch {
@@ -492,6 +502,10 @@ impl Checker<'_> {
                 (ExprKind::Path { path }, ExprKind::Literal { value }) => {
                     self.compare(*op, path, value, rhs.span, elem)
                 }
+                (ExprKind::Path { path }, ExprKind::Array { items }) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                    let p = self.array_eq(path, items, elem);
+                    if *op == CmpOp::Eq { p } else { not(p) }
+                }
                 (ExprKind::Call { func: Func::Length, args }, ExprKind::Literal { value: Literal::Int(n) })
                     if *op == CmpOp::Eq && args.len() == 1 =>
                 {
@@ -672,13 +686,97 @@ impl Checker<'_> {
         }
     }
 
-    fn in_list(&mut self, path: &Path, list: &[Expr], elem: Elem, span: Span) -> DocPred {
-        let Some((p, ty)) = self.values(path, elem) else {
-            return DocPred::Const(false);
+    /// Whole-array equality: the array field holds exactly `items`, in order (MongoDB would
+    /// also match an element equal to the array, but no field holds nested arrays).
+    fn array_eq(&mut self, path: &Path, items: &[Expr], elem: Elem) -> DocPred {
+        let resolved = match self.resolve(path, elem) {
+            Ok(r) => r,
+            Err(x) => {
+                self.errors.push(x);
+                return DocPred::Const(false);
+            }
         };
+        let what = self.path_name(path);
+        let mismatch =
+            |expected: String| err(CheckErrorKind::TypeMismatch { expected, found: "an array".into() }, path.span);
+        match resolved {
+            Resolved::Values(DocPath::Field(i), Some(ty)) if matches!(self.schema.fields[i].ty, DocType::Array(_)) => {
+                if items.len() > MAX_IN {
+                    return self.fail(CheckErrorKind::InListTooLong { len: items.len(), limit: MAX_IN }, path.span);
+                }
+                let element = format!("an element of {what}");
+                let mut atoms = Vec::with_capacity(items.len());
+                for item in items {
+                    let ExprKind::Literal { value } = &item.kind else {
+                        return self.unsupported("a non-literal in an array", item.span);
+                    };
+                    match self.atom(value, Some(ty), &element, item.span) {
+                        Ok(Some(a)) => atoms.push(a),
+                        Ok(None) => {
+                            return self.fail(
+                                CheckErrorKind::TypeMismatch {
+                                    expected: format!("a {} for {element} (arrays hold no nulls)", ty.name()),
+                                    found: "null".into(),
+                                },
+                                item.span,
+                            );
+                        }
+                        Err(x) => {
+                            self.errors.push(x);
+                            return DocPred::Const(false);
+                        }
+                    }
+                }
+                if atoms.is_empty() {
+                    DocPred::Size { field: i, len: 0 }
+                } else {
+                    DocPred::ArrayEq { field: i, items: atoms }
+                }
+            }
+            // `{"emails": []}`: the empty array; its elements are objects, never scalars.
+            Resolved::Composite(DocPath::Field(i), _) if matches!(self.schema.fields[i].ty, DocType::Objects(_)) => {
+                if items.is_empty() {
+                    DocPred::Size { field: i, len: 0 }
+                } else {
+                    let x = mismatch(format!(
+                        "`[]`, `$size`, `$elemMatch` or a member path (`{}.address`) for {what}, an array of objects",
+                        path.joined(".")
+                    ));
+                    self.errors.push(x);
+                    DocPred::Const(false)
+                }
+            }
+            _ => {
+                let x = mismatch(format!("a single value for {what}, which holds no arrays"));
+                self.errors.push(x);
+                DocPred::Const(false)
+            }
+        }
+    }
+
+    fn in_list(&mut self, path: &Path, list: &[Expr], elem: Elem, span: Span) -> DocPred {
         if list.len() > MAX_IN {
             return self.fail(CheckErrorKind::InListTooLong { len: list.len(), limit: MAX_IN }, span);
         }
+        // Array members are whole-array equalities; the rest one `In` test.
+        let (arrays, scalars): (Vec<&Expr>, Vec<&Expr>) =
+            list.iter().partition(|i| matches!(i.kind, ExprKind::Array { .. }));
+        let mut parts = Vec::new();
+        for a in &arrays {
+            if let ExprKind::Array { items } = &a.kind {
+                parts.push(self.array_eq(path, items, elem));
+            }
+        }
+        if !scalars.is_empty() || arrays.is_empty() {
+            parts.push(self.scalar_in(path, &scalars, elem));
+        }
+        or(parts)
+    }
+
+    fn scalar_in(&mut self, path: &Path, list: &[&Expr], elem: Elem) -> DocPred {
+        let Some((p, ty)) = self.values(path, elem) else {
+            return DocPred::Const(false);
+        };
         let what = self.path_name(path);
         let (mut atoms, mut null) = (Vec::new(), false);
         for item in list {

@@ -55,6 +55,7 @@ enum Node {
     Null(DocPath),
     Exists(DocPath),
     Size(usize, u64),
+    ArrayEq(usize, Vec<Atom>),
     ElemMatch(usize, Box<Node>),
 }
 
@@ -107,6 +108,7 @@ fn compile(p: &DocPred) -> Result<Node, DocEvalError> {
         DocPred::Null(p) => Node::Null(p.clone()),
         DocPred::Exists(p) => Node::Exists(p.clone()),
         DocPred::Size { field, len } => Node::Size(*field, *len),
+        DocPred::ArrayEq { field, items } => Node::ArrayEq(*field, items.clone()),
         DocPred::ElemMatch { field, pred } => Node::ElemMatch(*field, Box::new(compile(pred)?)),
     })
 }
@@ -212,6 +214,10 @@ fn eval(node: &Node, doc: &Doc, elem: Option<Elem<'_>>) -> bool {
         Node::Size(i, len) => match doc.0.get(*i) {
             Some(Slot::Array(items)) => items.len() as u64 == *len,
             Some(Slot::Objects(items)) => items.len() as u64 == *len,
+            _ => false,
+        },
+        Node::ArrayEq(i, want) => match doc.0.get(*i) {
+            Some(Slot::Array(items)) => items.len() == want.len() && items.iter().zip(want).all(|(x, a)| atom_eq(x, a)),
             _ => false,
         },
         Node::ElemMatch(i, inner) => match doc.0.get(*i) {

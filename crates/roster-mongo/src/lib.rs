@@ -10,6 +10,7 @@
 //! | Mongo | AST |
 //! |---|---|
 //! | `{"a": v}` (implicit equality), `{"a": {"$eq": v}}` | `a eq v` |
+//! | `{"a": ["x", "y"]}`, `$eq`/`$ne`/`$in`/`$nin` with arrays of literals | `a eq ["x","y"]` ([`ExprKind::Array`]: whole-array equality; arrays nested in arrays and arrays of embedded documents are errors) |
 //! | `$ne $gt $gte $lt $lte` | `ne gt ge lt le` |
 //! | `$in: [..]`, `$nin: [..]` | `a in (..)`, `not (a in (..))` |
 //! | `$exists: true/false` | [`ExprKind::Exists`] |
@@ -365,7 +366,7 @@ impl Translator {
                 return Err(self.err(
                     v,
                     MongoErrorKind::InvalidValue {
-                        message: "comparing with a whole array is not supported; use `$all`, `$in` or `$elemMatch`"
+                        message: "a whole array is compared only by equality (`{\"roles\": [..]}`, `$eq`, `$ne`, `$in`, `$nin`); use `$elemMatch` or `$all`"
                             .into(),
                     },
                 ));
@@ -465,21 +466,45 @@ impl Translator {
                 self.operators(&path, m, v.span)
             }
             _ => {
-                let value = self.literal(v)?;
-                Ok(self.compare(CmpOp::Eq, &path, value, key.span.to(v.span), v.span))
+                let value = self.value(v)?;
+                Ok(self.compare_expr(CmpOp::Eq, &path, value, key.span.to(v.span)))
             }
         }
     }
 
+    /// An operand of equality and `$in`: a literal, or an array of literals (whole-array
+    /// equality) as [`ExprKind::Array`].
+    fn value(&mut self, v: &Json) -> Result<Expr, MongoError> {
+        let JsonKind::Array(items) = &v.kind else {
+            return Ok(Expr::literal(self.literal(v)?, v.span));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            self.ptr.push(i.to_string());
+            let nested = match &item.kind {
+                JsonKind::Array(_) => {
+                    Some("an array nested in an array is not supported: no field holds nested arrays")
+                }
+                JsonKind::Object(m) if !(m.len() == 1 && m[0].0.name == "$date") => Some(
+                    "comparing with an array of embedded documents is not supported; use `$size`, `$elemMatch` or dotted paths (`emails.address`)",
+                ),
+                _ => None,
+            };
+            if let Some(message) = nested {
+                return Err(self.err(item, MongoErrorKind::InvalidValue { message: message.into() }));
+            }
+            out.push(Expr::literal(self.literal(item)?, item.span));
+            self.ptr.pop();
+        }
+        Ok(node(ExprKind::Array { items: out }, v.span))
+    }
+
     fn compare(&self, op: CmpOp, path: &Path, value: Literal, span: Span, value_span: Span) -> Expr {
-        node(
-            ExprKind::Compare {
-                op,
-                lhs: Box::new(Expr::path(path.clone())),
-                rhs: Box::new(Expr::literal(value, value_span)),
-            },
-            span,
-        )
+        self.compare_expr(op, path, Expr::literal(value, value_span), span)
+    }
+
+    fn compare_expr(&self, op: CmpOp, path: &Path, value: Expr, span: Span) -> Expr {
+        node(ExprKind::Compare { op, lhs: Box::new(Expr::path(path.clone())), rhs: Box::new(value) }, span)
     }
 
     /// An operator document `{"$gt": 1, "$lt": 5}` on `path`: the conjunction of its
@@ -502,8 +527,13 @@ impl Translator {
                 _ => None,
             };
             if let Some(op) = cmp {
-                let value = self.literal(v)?;
-                parts.push(self.compare(op, path, value, op_span, v.span));
+                // `$eq`/`$ne` with an array: whole-array equality.
+                let value = if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                    self.value(v)?
+                } else {
+                    Expr::literal(self.literal(v)?, v.span)
+                };
+                parts.push(self.compare_expr(op, path, value, op_span));
                 self.ptr.pop();
                 continue;
             }
@@ -520,7 +550,7 @@ impl Translator {
                     let mut list = Vec::with_capacity(items.len());
                     for (i, item) in items.iter().enumerate() {
                         self.ptr.push(i.to_string());
-                        list.push(Expr::literal(self.literal(item)?, item.span));
+                        list.push(self.value(item)?);
                         self.ptr.pop();
                     }
                     let inn = node(ExprKind::In { lhs: Box::new(Expr::path(path.clone())), list }, op_span);

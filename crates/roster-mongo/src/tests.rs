@@ -97,7 +97,7 @@ fn errors_name_the_operator_and_the_place() {
     assert_eq!(e.code(), "mixed-operator-document");
     let e = err(r#"{"a": {"b": 1}}"#);
     assert_eq!(e.code(), "invalid-value");
-    let e = err(r#"{"a": [1, 2]}"#);
+    let e = err(r#"{"a": [1, [2]]}"#);
     assert_eq!(e.code(), "invalid-value");
     let e = err(r#"[1]"#);
     assert_eq!(e.code(), "not-a-document");
@@ -189,4 +189,16 @@ fn type_names_codes_and_arrays() {
     assert_eq!(err(r#"{"a": {"$type": 99}}"#).code(), "unknown-type");
     assert_eq!(err(r#"{"a": {"$type": []}}"#).code(), "invalid-value");
     assert_eq!(err(r#"{"a": {"$type": true}}"#).code(), "invalid-value");
+}
+
+#[test]
+fn whole_array_equality() {
+    assert_eq!(q(r#"{"roles": ["admin", "user"]}"#), r#"roles eq ['admin', 'user']"#);
+    assert_eq!(q(r#"{"roles": {"$ne": []}}"#), "roles ne []");
+    assert_eq!(q(r#"{"roles": {"$in": [["a"], "b"]}}"#), "roles in (['a'], 'b')");
+    let e = err(r#"{"roles": [["a"]]}"#);
+    assert_eq!((e.code(), e.pointer.as_str()), ("invalid-value", "/roles/0"));
+    assert_eq!(err(r#"{"emails": [{"address": "x"}]}"#).code(), "invalid-value");
+    assert_eq!(err(r#"{"roles": {"$gt": ["a"]}}"#).code(), "invalid-value");
+    assert_eq!(err(r#"{"roles": {"$all": [["a"]]}}"#).code(), "invalid-value");
 }

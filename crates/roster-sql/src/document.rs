@@ -20,6 +20,9 @@
 //! EXISTS` of the key (for an optional member, also `EXISTS` of an element lacking it);
 //! `$type` on a custom field tests `kind` (and for `"int"`/`"long"` an integral `num` in
 //! range: `num = ROUND(num)`), elsewhere the checker has already decided it;
+//! whole-array equality is the `_len` column and one count of the child rows whose
+//! `(pos, value)` is among the listed `(0, v0), (1, v1), …` (`(doc_id, pos)` is the key, so
+//! the count is the length exactly when every position holds its value);
 //! `$elemMatch` is one `EXISTS` whose condition covers the whole element (member tests
 //! there guarded with `IS NOT NULL`, since they may sit under a `NOT`). Sorting: a scalar sorts `NULL`s first ascending (`col IS NULL DESC, col`); an
 //! array by `MIN`/`MAX` of its child rows after a rank (empty 0, missing 1, values 2); a map
@@ -303,11 +306,40 @@ impl Builder<'_> {
                 let n = self.bind(DocParam::Int(i64::try_from(*len).unwrap_or(i64::MAX)));
                 format!("COALESCE({}, -1) = {n}", self.len_col(*field))
             }
+            DocPred::ArrayEq { field, items } => self.array_eq(*field, items)?,
             DocPred::ElemMatch { field, pred } => {
                 let field = *field;
                 self.exists(field, |b, a| b.pred(pred, Some((field, a))))?
             }
         })
+    }
+
+    /// Whole-array equality: the length, and as many child rows at the positions `0..n`
+    /// with the listed values as there are values (`(doc_id, pos)` is the child's key), in
+    /// one subquery: `COALESCE(len, -1) = n AND (SELECT COUNT(*) FROM child c WHERE
+    /// c.doc_id = d.id AND (c.pos, c.value) IN (VALUES (0, ?), (1, ?), …)) = n`.
+    fn array_eq(&mut self, field: usize, items: &[Atom]) -> Result<String, SqlError> {
+        let f = self.schema.fields.get(field).ok_or_else(|| invalid("field"))?;
+        let DocType::Array(ty) = f.ty else {
+            return Err(invalid("whole-array equality on a field that is not an array of scalars"));
+        };
+        // PostgreSQL types a parameter in VALUES as text unless told.
+        let cast = match (self.backend, ty) {
+            (Backend::Postgres, Scalar::Bool) => "::BOOLEAN",
+            (Backend::Postgres, Scalar::Number) => "::DOUBLE PRECISION",
+            (Backend::Postgres, Scalar::Timestamp) => "::BIGINT",
+            _ => "",
+        };
+        let table = quote(&child_table(self.schema, &f.column));
+        let (len, id, c) = (self.len_col(field), self.id(), self.alias());
+        let n = self.bind(DocParam::Int(items.len() as i64));
+        let rows: Vec<String> =
+            items.iter().enumerate().map(|(pos, a)| format!("({pos}, {}{cast})", self.bind(param(a)))).collect();
+        let count = self.bind(DocParam::Int(items.len() as i64));
+        Ok(format!(
+            "(COALESCE({len}, -1) = {n} AND (SELECT COUNT(*) FROM {table} {c} WHERE {c}.\"doc_id\" = {id} AND ({c}.\"pos\", {c}.\"value\") IN (VALUES {})) = {count})",
+            rows.join(", ")
+        ))
     }
 
     fn member_required(&self, field: usize, j: usize) -> bool {
