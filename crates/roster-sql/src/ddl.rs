@@ -50,6 +50,36 @@ pub(crate) fn ddl(schema: &Schema, dialect: &dyn Dialect) -> Vec<String> {
             indexes.push(dialect.build_index(&index));
         }
     }
+    // A range on a timestamp together with a test of an enum (`createdAt gt T and userStatus
+    // ne 'X'`) is the typical user-list filter; with only the timestamp's index the count of a
+    // wide range fetches every matching row from the table to test the enum (1.2 s for 326,235
+    // of 1M users on SQLite, benches/RESULTS.md). A composite index per (timestamp, enum) pair
+    // makes that count an index-only scan (30-40 ms). The single-column indexes stay: a sort by
+    // the timestamp then the primary key reads them in order.
+    let filterable = |ty: fn(&FieldType) -> bool| {
+        schema
+            .fields
+            .iter()
+            .enumerate()
+            .filter(move |(i, f)| *i != schema.primary_key.index() && f.filterable && ty(&f.ty))
+            .map(|(_, f)| f)
+    };
+    for time in filterable(|t| *t == FieldType::Timestamp) {
+        for category in filterable(|t| matches!(t, FieldType::Enum(_))) {
+            let mut index = Index::create();
+            index
+                .name(format!("{}_{}_{}_idx", schema.name, time.column, category.column))
+                .table(table.clone())
+                .col(Alias::new(&time.column))
+                .col(Alias::new(&category.column));
+            if dialect.inline_indexes() {
+                create.index(&mut index);
+            } else {
+                index.if_not_exists();
+                indexes.push(dialect.build_index(&index));
+            }
+        }
+    }
     let mut out = vec![dialect.build_table(&create)];
     out.extend(indexes);
     out

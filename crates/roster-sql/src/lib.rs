@@ -270,8 +270,10 @@ pub fn count(schema: &Schema, q: &TypedQuery, backend: Backend) -> Result<Compil
 }
 
 /// `CREATE TABLE IF NOT EXISTS` for `schema`, then one `CREATE INDEX IF NOT EXISTS` per
-/// filterable or sortable field other than the primary key (MySQL, which lacks that
-/// statement, declares the indexes inside `CREATE TABLE`).
+/// filterable or sortable field other than the primary key, and one per (timestamp, enum)
+/// pair of filterable fields, so that counting a time range with a category test reads the
+/// index alone (MySQL, which lacks that statement, declares the indexes inside
+/// `CREATE TABLE`).
 pub fn ddl(schema: &Schema, backend: Backend) -> Vec<String> {
     ddl::ddl(schema, dialect(backend))
 }

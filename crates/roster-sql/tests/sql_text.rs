@@ -246,16 +246,23 @@ fn ddl_per_backend() {
         r#"CREATE TABLE IF NOT EXISTS "identity_users" ( "id" TEXT COLLATE "C" NOT NULL PRIMARY KEY, "username" TEXT COLLATE "C" NOT NULL, "userStatus" TEXT COLLATE "C" NOT NULL CHECK ("userStatus" IN ('UNVERIFIED', 'VERIFIED', 'BLOCKED', 'DELETE_IN_PROGRESS', 'DELETED', 'SUSPENDED')), "createdAt" BIGINT NOT NULL, "updatedAt" BIGINT NOT NULL, "lastLogin" BIGINT )"#
     );
     assert_eq!(
-        pg[1..],
+        pg[1..6],
         ["username", "userStatus", "createdAt", "updatedAt", "lastLogin"]
             .map(|c| format!(r#"CREATE INDEX IF NOT EXISTS "identity_users_{c}_idx" ON "identity_users" ("{c}")"#))
+    );
+    // One composite index per (timestamp, enum) pair, for counts of a range and a category.
+    assert_eq!(
+        pg[6..],
+        ["createdAt", "updatedAt", "lastLogin"].map(|c| format!(
+            r#"CREATE INDEX IF NOT EXISTS "identity_users_{c}_userStatus_idx" ON "identity_users" ("{c}", "userStatus")"#
+        ))
     );
     let lite = ddl(&s, LITE);
     assert_eq!(
         lite[0],
         r#"CREATE TABLE IF NOT EXISTS "identity_users" ( "id" TEXT NOT NULL PRIMARY KEY, "username" TEXT NOT NULL, "userStatus" TEXT NOT NULL CHECK ("userStatus" IN ('UNVERIFIED', 'VERIFIED', 'BLOCKED', 'DELETE_IN_PROGRESS', 'DELETED', 'SUSPENDED')), "createdAt" BIGINT NOT NULL, "updatedAt" BIGINT NOT NULL, "lastLogin" BIGINT ) WITHOUT ROWID"#
     );
-    assert_eq!(lite.len(), 6);
+    assert_eq!(lite.len(), 9);
     let my = ddl(&s, MY);
     assert_eq!(my.len(), 1);
     assert!(
@@ -263,7 +270,12 @@ fn ddl_per_backend() {
         "{}",
         my[0]
     );
-    assert!(my[0].ends_with("KEY `identity_users_lastLogin_idx` (`lastLogin`) )"), "{}", my[0]);
+    assert!(my[0].contains("KEY `identity_users_lastLogin_idx` (`lastLogin`)"), "{}", my[0]);
+    assert!(
+        my[0].ends_with("KEY `identity_users_lastLogin_userStatus_idx` (`lastLogin`, `userStatus`) )"),
+        "{}",
+        my[0]
+    );
 }
 
 #[test]

@@ -92,6 +92,16 @@ fn createdat_gt_uses_an_index() {
         p,
         "SEARCH identity_users USING COVERING INDEX identity_users_lastLogin_idx (lastLogin>? AND lastLogin<?)"
     );
+    // A wide range with an enum test (the issue-8 filter): an index-only search of the
+    // composite (createdAt, userStatus) index, no lookup of each row in the table.
+    let unverified = Pred::Cmp {
+        op: CmpOp::Ne,
+        lhs: field(STATUS),
+        rhs: roster_check::Operand::Literal(Value::Enum(0)),
+    };
+    let wide = query(Pred::And(vec![unverified, cmp(CmpOp::Gt, field(CREATED), ts(T2021))]));
+    let p = plan(count(&wide));
+    assert_eq!(p, "SEARCH identity_users USING COVERING INDEX identity_users_createdAt_userStatus_idx (createdAt>?)");
     // Nulls first ascending is SQLite's own index order.
     let p = plan(select(&TypedQuery { sort: vec![asc(LAST_LOGIN), asc(ID)], ..query(Pred::Const(true)) }));
     assert!(!p.contains("TEMP B-TREE"), "{p}");
