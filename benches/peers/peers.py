@@ -5,6 +5,7 @@ One engine per process, so that each reports its own peak RSS (VmHWM):
     peers.py duckdb  --data users.jsonl --threads N --export OUT.csv --reps R
     peers.py polars  --data users.jsonl --threads N --export OUT.csv --reps R
     peers.py sqlite  --db users.db --roster-sql F --reps R   (hand-written and Roster's SQL)
+    peers.py postgres --db CONNINFO --roster-sql F --reps R  (the same on PostgreSQL)
     peers.py odata   --reps R                          (odata-query parse, + SQLAlchemy compile)
     node mongo.js    --engine mingo|sift ...           (the JavaScript peers; see mongo.js)
     peers.py report  --dir DIR                         (the table of ratios, from the JSON files)
@@ -180,6 +181,50 @@ def sqlite_run(a):
     emit(result)
 
 
+def postgres_run(a):
+    """Hand-written SQL and Roster's compiled SQL on PostgreSQL, through one client (psycopg,
+    PostgreSQL's own `$n` placeholders). Roster's page statement and values are what `roster
+    sql --backend postgres` prints (--roster-sql); its count is `SELECT COUNT(*)` over the
+    same FROM and WHERE. Hand-written: the obvious statements."""
+    import psycopg
+
+    con = psycopg.connect(a.db, autocommit=True)
+    cur = psycopg.RawCursor(con)
+    cols = '"id", "username", "userStatus", "createdAt", "updatedAt", "lastLogin"'
+    where = "\"userStatus\" <> 'UNVERIFIED' AND \"createdAt\" > $1"
+    hand = {
+        "count": ("plain", f"SELECT count(*) FROM identity_users WHERE {where}", [AFTER_MICROS]),
+        "page": ("plain", f'SELECT {cols} FROM identity_users WHERE {where} ORDER BY "createdAt" DESC, "id" LIMIT {LIMIT}',
+                 [AFTER_MICROS]),
+    }
+    with open(a.roster_sql) as f:
+        page_sql, values = f.readline().strip(), json.loads(f.readline())
+    from_where = page_sql[page_sql.index(" FROM "):page_sql.index(" ORDER BY ")]
+    ours = {"count": (f"SELECT COUNT(*){from_where}", values[:-1]), "page": (page_sql, values)}
+
+    def run(sql, params):
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+    def plan(sql, params):
+        cur.execute("EXPLAIN " + sql, params)
+        return [r[0] for r in cur.fetchall()]
+
+    version = run("SHOW server_version", [])[0][0]
+    result = {"engine": "postgres", "version": version, "threads": 1, "db": "postgres"}
+    for w in ("count", "page"):
+        name, sql, params = hand[w]
+        times = timed(lambda: run(sql, params), a.reps)
+        rows = run(sql, params)
+        extra = {"matches": rows[0][0]} if w == "count" else {"ids": [r[0] for r in rows]}
+        rsql, rparams = ours[w]
+        roster_times = timed(lambda: run(rsql, rparams), a.reps)
+        result[w] = {**workload(times), "best": name, "variants": [{"variant": name, "sql": sql, "plan": plan(sql, params),
+                                                                   **workload(times)}], **extra,
+                     "roster": {"sql": rsql, "values": rparams, "plan": plan(rsql, rparams), **workload(roster_times)}}
+    emit(result)
+
+
 def odata_run(a):
     from odata_query.grammar import ODataLexer, ODataParser
     from odata_query.sqlalchemy import apply_odata_core
@@ -221,6 +266,10 @@ def fmt(ms):
     if ms is None:
         return "—"
     return f"{ms * 1000:.1f} µs" if ms < 1 else f"{ms:.2f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
+def scan_line(plan):
+    return next((line.strip().lstrip("-> ").split("  (")[0] for line in plan if "Scan" in line), plan[0] if plan else "")
 
 
 def median_of(r, w):
@@ -295,6 +344,20 @@ def report(a):
         out.append(f"SQLite {v} (Python's sqlite3) for the SQL comparison.")
     out.append("")
 
+    pg = next((p for p in peers if p["engine"] == "postgres"), None)
+    if pg:
+        bench = load("roster-postgres.json") or {}
+        out.append(f"### SQL on PostgreSQL {pg['version']}: Roster's compiled SQL against hand-written SQL (Roster's indexes, analysed)")
+        out.append("")
+        out.append("| workload | Roster SQL | hand-written | Roster ÷ hand-written | `roster bench --engine postgres` | Roster's plan (its scan) | hand-written plan (its scan) |")
+        out.append("|---|---:|---:|---:|---:|---|---|")
+        for w in ("count", "page"):
+            h = pg[w]
+            out.append(f"| {w} | {fmt(h['roster']['median_ms'])} | {fmt(h['median_ms'])} | "
+                       f"{ratio(h['roster']['median_ms'], h['median_ms'])} | {fmt(median_of(bench, w))} | "
+                       f"{scan_line(h['roster']['plan'])} | {scan_line(h['variants'][0]['plan'])} |")
+        out.append("")
+
     def mongo_table(profile, title):
         ours = load(f"roster-mongo-{profile}.json")
         js = [load(f"js-{e}-{profile}.json") for e in ("mingo", "sift")]
@@ -363,7 +426,7 @@ def report(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("engine", choices=["duckdb", "polars", "sqlite", "odata", "report"])
+    p.add_argument("engine", choices=["duckdb", "polars", "sqlite", "postgres", "odata", "report"])
     p.add_argument("--data")
     p.add_argument("--db")
     p.add_argument("--dir")
@@ -372,7 +435,8 @@ def main():
     p.add_argument("--reps", type=int, default=10)
     p.add_argument("--roster-sql", help="sqlite: a file with Roster's page SQL and its JSON values (roster sql)")
     a = p.parse_args()
-    {"duckdb": duckdb_run, "polars": polars_run, "sqlite": sqlite_run, "odata": odata_run, "report": report}[a.engine](a)
+    {"duckdb": duckdb_run, "polars": polars_run, "sqlite": sqlite_run, "postgres": postgres_run, "odata": odata_run,
+     "report": report}[a.engine](a)
 
 
 if __name__ == "__main__":

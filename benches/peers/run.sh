@@ -8,7 +8,8 @@
 #     `userStatus ne 'UNVERIFIED' and createdAt gt 2021-06-01T00:00:00Z` over identity users:
 #     Roster in memory (1 thread and 2 = all of this machine's cores), DuckDB and Polars (1
 #     thread and all threads), SQLite with Roster's indexes and without (Roster's compiled SQL
-#     and hand-written SQL; count and page);
+#     and hand-written SQL; count and page), and PostgreSQL with Roster's indexes (a throwaway
+#     cluster; Roster's SQL and hand-written SQL; count and page);
 #   - the same count and page as a Mongo query in Roster (--dialect mongo), mingo and sift
 #     (JavaScript objects, 1 thread); and, when the `chat` profile exists, a chat query too;
 #   - parse + compile of the filter to SQL text: python odata-query + SQLAlchemy against
@@ -91,6 +92,33 @@ for kind in indexed plain; do
   stage "hand-written sql on sqlite ($kind)"
   $PY sqlite --db "$OUT/sqlite-$kind.db" --roster-sql "$OUT/roster-page.sql" --reps "$REPS" >"$OUT/peer-sqlite-$kind.json"
 done
+
+# PostgreSQL (when initdb and pg_ctl are on PATH; PG=0 skips it): a throwaway cluster on
+# 127.0.0.1, as the tests make one (roster-testkit); Roster's DDL and load, ANALYZE, then
+# roster bench --engine postgres and Roster's SQL next to hand-written SQL in one client.
+if [ "${PG:-1}" = 1 ] && command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+  stage "starting a throwaway PostgreSQL and loading it"
+  PGDIR=$(mktemp -d "${TMPDIR:-/tmp}/roster-peers-pg.XXXXXX")
+  PGPORT=${PGPORT:-55439}
+  AS_PG=()
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PGDIR"; AS_PG=(runuser -u postgres --); fi
+  "${AS_PG[@]}" initdb -D "$PGDIR/data" -A trust -U postgres --encoding=UTF8 --locale=C --no-sync >/dev/null
+  "${AS_PG[@]}" pg_ctl -D "$PGDIR/data" -l "$PGDIR/log" -w \
+    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  stop_pg() { "${AS_PG[@]}" pg_ctl -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+  trap stop_pg EXIT
+  PGURL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+  $ROSTER load --profile identity --data "$DATA" --db "$PGURL"
+  "$VENV/bin/python" -c "import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True).execute('ANALYZE')" "$PGURL"
+  $ROSTER sql --profile identity --backend postgres --filter "$FILTER" --sort "$SORT" --limit 300 >"$OUT/roster-page-pg.sql"
+  stage "roster sql on postgres"
+  $ROSTER bench --profile identity --engine postgres --db "$PGURL" --filter "$FILTER" --sort "$SORT" --limit 300 \
+    --reps "$REPS" --json "$OUT/roster-postgres.json"
+  stage "hand-written sql on postgres"
+  $PY postgres --db "$PGURL" --roster-sql "$OUT/roster-page-pg.sql" --reps "$REPS" >"$OUT/peer-postgres.json"
+  stop_pg
+  trap - EXIT
+fi
 
 for t in 1 2; do
   stage "duckdb, $t thread(s)"
