@@ -208,3 +208,36 @@ fn rest_parameters_are_limited_to_64_kib_per_query_string_and_body() {
     let query = format!("name={}", "a".repeat(max - 5));
     assert!(roster_params::parse("directory", &query, None, &caller).is_ok());
 }
+
+/// The chat profile's `$regex` limits: pattern length, nesting, repetition counts and the
+/// compiled size are each a check error with a message and a span into the query, never a
+/// failure when the query runs (the in-memory engine and SQLite compile with the same size
+/// limit, PostgreSQL runs the translation of an accepted pattern).
+#[test]
+fn chat_regex_limits_are_check_errors() {
+    use roster_check::document::{MAX_REGEX_COMPILED, MAX_REGEX_LEN, MAX_REPEAT, check_document};
+    let schema = roster_schema::profiles::chat::schema();
+    let run = |pattern: &str| {
+        let json = serde_json::json!({ "username": { "$regex": pattern } }).to_string();
+        let filter = roster_mongo::parse_query(&json).unwrap();
+        check_document(&Query { filter, ..Query::default() }, &schema).map(|_| ()).map_err(|errors| {
+            let e = &errors[0];
+            assert!(e.span().end as usize <= json.len() && e.span().start < e.span().end, "{json}: {e}");
+            e.to_string()
+        })
+    };
+    // At the limits, accepted.
+    run(&"a".repeat(MAX_REGEX_LEN)).unwrap();
+    run(&format!("{}a{}", "(".repeat(60), ")".repeat(60))).unwrap();
+    run(&format!("a{{{MAX_REPEAT}}}")).unwrap();
+    // Past them, refused, each saying why.
+    let long = run(&"a".repeat(MAX_REGEX_LEN + 1)).unwrap_err();
+    assert!(long.contains(&format!("at most {MAX_REGEX_LEN}")), "{long}");
+    let deep = run(&format!("{}a{}", "(".repeat(100), ")".repeat(100))).unwrap_err();
+    assert!(deep.contains("invalid regular expression"), "{deep}");
+    let repeat = run(&format!("a{{{}}}", MAX_REPEAT + 1)).unwrap_err();
+    assert!(repeat.contains(&format!("above {MAX_REPEAT}")), "{repeat}");
+    // Bounded repetitions that multiply into a huge automaton.
+    let big = run(r"(\w{255}){255}").unwrap_err();
+    assert!(big.contains(&format!("more than {MAX_REGEX_COMPILED} bytes")), "{big}");
+}

@@ -231,6 +231,9 @@ pub struct DocQuery {
 pub const MAX_REGEX_LEN: usize = 1024;
 /// The largest repetition count in a `$regex` (PostgreSQL's regex engine allows 255).
 pub const MAX_REPEAT: u32 = 255;
+/// The largest compiled size of a `$regex` (bytes of the `regex` crate's automata; the
+/// in-memory engine and SQLite's `roster_regexp` compile with the same limit).
+pub const MAX_REGEX_COMPILED: usize = 1 << 20;
 const MAX_DEPTH: usize = 256;
 const MAX_TERMS: usize = 1000;
 const MAX_IN: usize = 1000;
@@ -294,6 +297,15 @@ fn parse_regex(source: &str) -> Result<regex_syntax::hir::Hir, (String, Option<S
             HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => {}
         }
     }
+    // Repetitions within bounds can still multiply (`(\w{255}){255}`): compile once with the
+    // engines' size limit.
+    regex::RegexBuilder::new(source).size_limit(MAX_REGEX_COMPILED).build().map_err(|e| match e {
+        regex::Error::CompiledTooBig(limit) => (
+            format!("the regular expression compiles to more than {limit} bytes"),
+            Some("use fewer or smaller repetitions, or narrower classes (`[a-z]` rather than `\\w`)".to_owned()),
+        ),
+        other => (format!("invalid regular expression: {other}"), None),
+    })?;
     Ok(hir)
 }
 

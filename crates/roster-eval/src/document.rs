@@ -32,7 +32,7 @@ use roster_schema::document::{Atom, Doc, DocSchema, Slot};
 
 /// The largest compiled size of one regular expression (bytes of the `regex` crate's
 /// automata).
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub const REGEX_SIZE_LIMIT: usize = roster_check::document::MAX_REGEX_COMPILED;
 
 /// Why a query cannot run in memory.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
