@@ -735,6 +735,11 @@ impl Checker<'_> {
         match self.value(e, depth + 1)? {
             Val::Typed(o, ValueType::Int) => Some(o),
             Val::Lit(Literal::Int(i)) => Some(Operand::Literal(Value::Int(i))),
+            // A constant that folded to null (`0 div 0`) is null, as at run time; only a
+            // `null` written as an argument is refused.
+            Val::Lit(Literal::Null) if !matches!(e.kind, ExprKind::Literal { .. }) => {
+                Some(Operand::Literal(Value::Null))
+            }
             Val::Lit(Literal::Null) => {
                 self.err(e.span, CheckErrorKind::NullArgument { func: if op == "-" { "-" } else { "arithmetic" } });
                 None
@@ -872,6 +877,11 @@ impl Checker<'_> {
     /// A checked call: folded when every argument is a literal, rejected when integer
     /// arithmetic could overflow for some row.
     fn computed(&mut self, f: CallFunc, args: Vec<Operand>, e: &Expr) -> Option<Val> {
+        // Every function is null when an argument is: a null from folding (`0 div 0`) makes
+        // the whole call null, whatever the other arguments.
+        if args.iter().any(|a| matches!(a, Operand::Literal(Value::Null))) {
+            return Some(Val::Lit(Literal::Null));
+        }
         if args.iter().all(|a| matches!(a, Operand::Literal(_))) {
             let values: Vec<Value> = args
                 .into_iter()

@@ -230,7 +230,10 @@ impl Compiler<'_> {
         let mut exprs = Vec::with_capacity(compiled.len());
         for o in compiled {
             exprs.push(match o {
-                Opnd::Lit(Value::Null) => Expr::val(sea_query::Value::BigInt(None)),
+                Opnd::Lit(Value::Null) => {
+                    nullable = true;
+                    Expr::val(sea_query::Value::BigInt(None))
+                }
                 Opnd::Lit(Value::Int(i)) => self.dialect.int_param(i),
                 Opnd::Lit(Value::Str(s)) => Expr::val(s),
                 Opnd::Lit(Value::Timestamp(t)) => self.dialect.int_param(t.0),
