@@ -94,11 +94,8 @@ fn createdat_gt_uses_an_index() {
     );
     // A wide range with an enum test (the issue-8 filter): an index-only search of the
     // composite (createdAt, userStatus) index, no lookup of each row in the table.
-    let unverified = Pred::Cmp {
-        op: CmpOp::Ne,
-        lhs: field(STATUS),
-        rhs: roster_check::Operand::Literal(Value::Enum(0)),
-    };
+    let unverified =
+        Pred::Cmp { op: CmpOp::Ne, lhs: field(STATUS), rhs: roster_check::Operand::Literal(Value::Enum(0)) };
     let wide = query(Pred::And(vec![unverified, cmp(CmpOp::Gt, field(CREATED), ts(T2021))]));
     let p = plan(count(&wide));
     assert_eq!(p, "SEARCH identity_users USING COVERING INDEX identity_users_createdAt_userStatus_idx (createdAt>?)");
