@@ -88,12 +88,60 @@ pub(crate) enum Node {
         needle: Needle,
     },
     /// Every element of a string-array field passes the test (true for `[]`), element by
-    /// element over the storage text.
+    /// element over the storage text, without allocating per row.
     AllElements {
         col: usize,
-        test: ElemTest,
+        test: ElemBytes,
     },
     General(General),
+}
+
+/// An [`ElemTest`] prepared for the bytes of an array's storage text
+/// ([`roster_schema::encode_array`]): the same answers as [`ElemTest::matches`] on each
+/// decoded element, decided once per query where it can be (a case-folded test of a value
+/// with an upper-case letter never passes).
+#[derive(Debug, Clone)]
+pub(crate) struct ElemBytes {
+    op: roster_check::ElemOp,
+    value: Box<[u8]>,
+    fold: bool,
+    never: bool,
+}
+
+impl ElemBytes {
+    fn new(test: &ElemTest) -> ElemBytes {
+        ElemBytes {
+            op: test.op,
+            value: test.value.as_bytes().into(),
+            fold: test.fold_case,
+            never: test.fold_case && test.value.bytes().any(|b| b.is_ascii_uppercase()),
+        }
+    }
+
+    /// Whether every element of the storage text `stored` passes (true for `[]`).
+    fn all(&self, stored: &[u8], scratch: &mut Vec<u8>) -> bool {
+        // `\x1F e1 \x1F … en \x1F`, or empty for `[]`.
+        let Some(inner) = stored.get(1..stored.len().saturating_sub(1)) else { return true };
+        inner.split(|b| *b == 0x1F).all(|e| {
+            if self.never {
+                return false;
+            }
+            let e = if self.fold {
+                scratch.clear();
+                scratch.extend(e.iter().map(u8::to_ascii_lowercase));
+                scratch.as_slice()
+            } else {
+                e
+            };
+            let v = &*self.value;
+            match self.op {
+                roster_check::ElemOp::Eq => e == v,
+                roster_check::ElemOp::StartsWith => e.starts_with(v),
+                roster_check::ElemOp::EndsWith => e.ends_with(v),
+                roster_check::ElemOp::Contains => memchr::memmem::find(e, v).is_some(),
+            }
+        })
+    }
 }
 
 /// A string function applied to a string column without allocating per row.
@@ -196,7 +244,7 @@ pub(crate) fn compile(schema: &Schema, pred: &Pred) -> Node {
         Pred::In { operand, values } => member(schema, operand, values),
         Pred::AnyElement { field, test } => any_element(schema, *field, test),
         Pred::AllElements { field, test } => match &schema.get(*field).ty {
-            FieldType::StringArray => Node::AllElements { col: field.index(), test: test.clone() },
+            FieldType::StringArray => Node::AllElements { col: field.index(), test: ElemBytes::new(test) },
             // The checker never quantifies over a non-array.
             _ => Node::Const(false),
         },
@@ -590,17 +638,48 @@ impl Node {
             Node::AllElements { col, test } => {
                 let column = t.column(*col);
                 *out = Tri::NULL;
+                let mut scratch = Vec::new();
                 if let Data::Str(s) = &column.data {
-                    for_each_set(active, |i| {
-                        let stored = String::from_utf8_lossy(s.bytes(start + i));
-                        let all = roster_schema::decode_array(&stored).iter().all(|e| test.matches(e));
-                        out.set(i, Some(all));
-                    });
+                    for_each_set(active, |i| out.set(i, Some(test.all(s.bytes(start + i), &mut scratch))));
                 }
             }
             Node::General(g) => {
                 *out = Tri::NULL;
                 for_each_set(active, |i| out.set(i, g.eval(t, start + i)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod elem_bytes_tests {
+    use roster_check::{ElemOp, ElemTest};
+
+    use super::ElemBytes;
+
+    /// Against the definition: every decoded element passes `ElemTest::matches`.
+    #[test]
+    fn all_agrees_with_the_decoded_elements() {
+        let words = ["", "a", "A", "ab", "Ab", "ba", "é", "aé", "x\u{1F}"];
+        let mut arrays: Vec<Vec<String>> = vec![vec![]];
+        for a in words.iter().filter(|w| !w.contains('\u{1F}')) {
+            arrays.push(vec![(*a).to_owned()]);
+            for b in words.iter().filter(|w| !w.contains('\u{1F}')) {
+                arrays.push(vec![(*a).to_owned(), (*b).to_owned()]);
+            }
+        }
+        let mut scratch = Vec::new();
+        for op in [ElemOp::Eq, ElemOp::Contains, ElemOp::StartsWith, ElemOp::EndsWith] {
+            for value in words {
+                for fold_case in [false, true] {
+                    let test = ElemTest { op, value: value.to_owned(), fold_case };
+                    let prepared = ElemBytes::new(&test);
+                    for items in &arrays {
+                        let stored = roster_schema::encode_array(items);
+                        let want = items.iter().all(|e| test.matches(e));
+                        assert_eq!(prepared.all(stored.as_bytes(), &mut scratch), want, "{test:?} {items:?}");
+                    }
+                }
             }
         }
     }
