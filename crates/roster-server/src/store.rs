@@ -158,11 +158,7 @@ impl Store {
     pub fn run_docs(&self, schema: &DocSchema, q: &DocQuery) -> Result<(Vec<Doc>, u64), String> {
         match self {
             Store::Sqlite(path) => {
-                let conn = rusqlite::Connection::open_with_flags(
-                    path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(err)?;
+                let conn = read_only(path)?;
                 document::sqlite::sqlite_register(&conn).map_err(err)?;
                 document::sqlite::query(&conn, schema, q).map_err(err)
             }
@@ -197,11 +193,7 @@ impl Store {
     pub fn for_each(&self, schema: &Schema, q: &TypedQuery, each: impl FnMut(Record) -> bool) -> Result<(), String> {
         match self {
             Store::Sqlite(path) => {
-                let conn = rusqlite::Connection::open_with_flags(
-                    path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(err)?;
+                let conn = read_only(path)?;
                 roster_sql::sqlite::for_each(&conn, schema, q, each).map_err(err)
             }
             Store::Postgres { .. } => {
@@ -218,11 +210,7 @@ impl Store {
     pub fn run(&self, schema: &Schema, q: &TypedQuery) -> Result<(Vec<Record>, u64), String> {
         match self {
             Store::Sqlite(path) => {
-                let conn = rusqlite::Connection::open_with_flags(
-                    path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(err)?;
+                let conn = read_only(path)?;
                 let rows = roster_sql::sqlite::query(&conn, schema, q).map_err(err)?;
                 let total = roster_sql::sqlite::count(&conn, schema, q).map_err(err)?;
                 Ok((rows, total))
@@ -236,6 +224,15 @@ impl Store {
             }
         }
     }
+}
+
+/// A read-only connection of one request to the SQLite file.
+fn read_only(path: &std::path::Path) -> Result<rusqlite::Connection, String> {
+    rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(err)
 }
 
 fn progress(total: u64, what: &str) -> ProgressBar {
