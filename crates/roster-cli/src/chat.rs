@@ -53,19 +53,7 @@ pub(crate) fn build(q: &QueryArgs, schema: &DocSchema) -> Result<DocQuery, CliEr
         id_field: Some(schema.fields[schema.primary_key].name.clone()),
         ..roster_mongo::Options::default()
     };
-    let filter = if q.filter.trim().is_empty() {
-        None
-    } else {
-        roster_mongo::parse_query_with(&q.filter, &opts).map_err(|e| CliError::diag("filter", &q.filter, e))?
-    };
-    let sort = match &q.sort {
-        Some(s) => roster_mongo::parse_sort_with(s, &opts).map_err(|e| CliError::diag("sort", s, e))?,
-        None => Vec::new(),
-    };
-    let projection = match &q.fields {
-        Some(f) => roster_mongo::parse_fields_with(f, &opts).map_err(|e| CliError::diag("fields", f, e))?,
-        None => None,
-    };
+    let roster_mongo::Documents { filter, sort, projection } = super::mongo_documents(q, &opts)?;
     let parts = [
         ("filter", q.filter.clone(), Query { filter, ..Query::default() }),
         ("sort", q.sort.clone().unwrap_or_default(), Query { sort, ..Query::default() }),

@@ -133,6 +133,22 @@ fn parse(dialect: Dialect, text: &str) -> Result<(), CliError> {
     }
 }
 
+/// Parses `--filter`, `--sort` and `--fields` as Mongo documents; an error is rendered
+/// against the text it points into.
+pub(crate) fn mongo_documents(
+    q: &QueryArgs,
+    opts: &roster_mongo::Options,
+) -> Result<roster_mongo::Documents, CliError> {
+    roster_mongo::parse_documents(Some(&q.filter), q.sort.as_deref(), q.fields.as_deref(), opts).map_err(|(part, e)| {
+        let (origin, text) = match part {
+            roster_mongo::Part::Query => ("filter", q.filter.as_str()),
+            roster_mongo::Part::Sort => ("sort", q.sort.as_deref().unwrap_or_default()),
+            roster_mongo::Part::Fields => ("fields", q.fields.as_deref().unwrap_or_default()),
+        };
+        CliError::diag(origin, text, e)
+    })
+}
+
 /// Parses the `--fields` list: names separated by commas (white space around them allowed).
 fn parse_fields(text: &str) -> Result<Projection, CliError> {
     let mut paths = Vec::new();
@@ -212,20 +228,8 @@ pub(crate) fn build(q: &QueryArgs, schema: &Schema) -> Result<TypedQuery, CliErr
                 id_field: Some(schema.get(schema.primary_key).name.clone()),
                 ..roster_mongo::Options::default()
             };
-            let filter = if q.filter.trim().is_empty() {
-                None
-            } else {
-                roster_mongo::parse_query_with(&q.filter, &opts).map_err(|e| CliError::diag("filter", &q.filter, e))?
-            };
-            let sort = match &q.sort {
-                Some(s) => roster_mongo::parse_sort_with(s, &opts).map_err(|e| CliError::diag("sort", s, e))?,
-                None => Vec::new(),
-            };
-            let projection = match &q.fields {
-                Some(f) => roster_mongo::parse_fields_with(f, &opts).map_err(|e| CliError::diag("fields", f, e))?,
-                None => None,
-            };
-            (filter, sort, projection)
+            let d = mongo_documents(q, &opts)?;
+            (d.filter, d.sort, d.projection)
         }
     };
     let query = Query { filter, sort, projection, page: Page { limit: q.limit, offset: q.offset } };

@@ -55,6 +55,63 @@ use roster_ast::{
     CmpOp, Direction, Expr, ExprKind, Func, Literal, Path, Projection, Quantifier, SortKey, Span, Timestamp,
 };
 
+/// One of the three documents of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The query (filter) document.
+    Query,
+    /// The sort document.
+    Sort,
+    /// The fields (projection) document.
+    Fields,
+}
+
+/// The filter, sort and projection of a request's three documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Documents {
+    /// The filter (`None`: everything).
+    pub filter: Option<Expr>,
+    /// The sort keys, in the document's order.
+    pub sort: Vec<SortKey>,
+    /// The projection (`None`: every field).
+    pub projection: Option<Projection>,
+}
+
+/// Parses a request's `query`, `sort` and `fields` documents; an absent or blank one is no
+/// filter, no sort, every field. On failure, says which document the error points into.
+///
+/// ```
+/// use roster_mongo::{Options, Part, parse_documents};
+/// let d = parse_documents(Some(r#"{"a": 1}"#), None, Some(" "), &Options::default()).unwrap();
+/// assert!(d.filter.is_some() && d.sort.is_empty() && d.projection.is_none());
+/// let (part, _) = parse_documents(None, Some("{"), None, &Options::default()).unwrap_err();
+/// assert_eq!(part, Part::Sort);
+/// ```
+pub fn parse_documents(
+    query: Option<&str>,
+    sort: Option<&str>,
+    fields: Option<&str>,
+    opts: &Options,
+) -> Result<Documents, (Part, MongoError)> {
+    fn given(t: Option<&str>) -> Option<&str> {
+        t.filter(|t| !t.trim().is_empty())
+    }
+    Ok(Documents {
+        filter: match given(query) {
+            Some(t) => parse_query_with(t, opts).map_err(|e| (Part::Query, e))?,
+            None => None,
+        },
+        sort: match given(sort) {
+            Some(t) => parse_sort_with(t, opts).map_err(|e| (Part::Sort, e))?,
+            None => Vec::new(),
+        },
+        projection: match given(fields) {
+            Some(t) => parse_fields_with(t, opts).map_err(|e| (Part::Fields, e))?,
+            None => None,
+        },
+    })
+}
+
 /// Resource limits of one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {

@@ -177,18 +177,17 @@ fn build(p: &Params, hidden: &[String], scope: Option<&str>) -> Result<DocQuery,
         let pointer = e.pointer.clone();
         diagnostics(param, &[&e], Some(&pointer))
     };
-    let filter = match p.query.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(t) => roster_mongo::parse_query_with(t, &opts).map_err(|e| mongo("query", e))?,
-        None => None,
-    };
-    let sort = match p.sort.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(t) => roster_mongo::parse_sort_with(t, &opts).map_err(|e| mongo("sort", e))?,
-        None => Vec::new(),
-    };
-    let projection = match p.fields.as_deref().filter(|t| !t.trim().is_empty()) {
-        Some(t) => roster_mongo::parse_fields_with(t, &opts).map_err(|e| mongo("fields", e))?,
-        None => None,
-    };
+    let roster_mongo::Documents { filter, sort, projection } =
+        roster_mongo::parse_documents(p.query.as_deref(), p.sort.as_deref(), p.fields.as_deref(), &opts).map_err(
+            |(part, e)| {
+                let param = match part {
+                    roster_mongo::Part::Query => "query",
+                    roster_mongo::Part::Sort => "sort",
+                    roster_mongo::Part::Fields => "fields",
+                };
+                mongo(param, e)
+            },
+        )?;
     let count = integer("count", p.count.as_deref(), 1, MAX_COUNT, DEFAULT_COUNT)?;
     let offset = integer("offset", p.offset.as_deref(), 0, u64::MAX, 0)?;
     if !hidden.is_empty() {
