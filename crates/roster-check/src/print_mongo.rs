@@ -82,8 +82,8 @@ fn value(schema: &Schema, field: FieldId, v: &Value) -> Json {
             FieldType::Enum(e) => json!(e.values.get(usize::from(*i)).cloned().unwrap_or_default()),
             _ => Json::Null,
         },
-        #[allow(unreachable_patterns)]
-        _ => Json::Null,
+        // Array literals never occur in typed queries; shown as their elements.
+        Value::StrArray(items) => json!(items),
     }
 }
 
@@ -178,7 +178,10 @@ fn doc(schema: &Schema, p: &Pred, truth: bool) -> Result<Json, NotExpressible> {
             }
             one(name, if truth { json!(test.value) } else { json!({ "$ne": test.value }) })
         }
-        #[allow(unreachable_patterns)]
-        _ => return Err(no("this predicate")),
+        Pred::AllElements { .. } => {
+            return Err(no(
+                "`all()` over an array (a test of every element; Roster reads no `$elemMatch` back on this profile)",
+            ));
+        }
     })
 }
