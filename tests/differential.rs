@@ -242,18 +242,8 @@ fn engines() -> Engines {
     let mut sqlite = rusqlite::Connection::open_in_memory().unwrap();
     roster_sql::sqlite::create(&sqlite, &schema).unwrap();
     roster_sql::sqlite::load(&mut sqlite, &schema, &records).unwrap();
-    let postgres = if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
-        eprintln!("!!! ROSTER_SKIP_POSTGRES is set: PostgreSQL is NOT part of this differential run");
-        None
-    } else {
-        let pg = roster_testkit::TempPostgres::start().unwrap_or_else(|e| {
-            panic!("cannot start a throwaway PostgreSQL ({e}); set ROSTER_SKIP_POSTGRES=1 to run without it")
-        });
-        let mut client = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
-        roster_sql::postgres::create(&mut client, &schema).unwrap();
-        roster_sql::postgres::load(&mut client, &schema, &records).unwrap();
-        Some((pg, std::cell::RefCell::new(client)))
-    };
+    let postgres = roster_tests::postgres_with(&schema, &records, "this differential run")
+        .map(|(pg, client)| (pg, std::cell::RefCell::new(client)));
     Engines { schema, table, sqlite, postgres }
 }
 

@@ -116,17 +116,10 @@ fn db() -> Db {
     roster_sql::sqlite::create(&sqlite, &schema).unwrap();
     roster_sql::sqlite::load(&mut sqlite, &schema, &records).unwrap();
     sqlite.execute_batch("CREATE TABLE canary (note TEXT); INSERT INTO canary VALUES ('alive');").unwrap();
-    let postgres = if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
-        eprintln!("!!! ROSTER_SKIP_POSTGRES is set: PostgreSQL is NOT part of this injection test");
-        None
-    } else {
-        let pg = roster_testkit::TempPostgres::start().unwrap_or_else(|e| panic!("cannot start PostgreSQL: {e}"));
-        let mut client = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
-        roster_sql::postgres::create(&mut client, &schema).unwrap();
-        roster_sql::postgres::load(&mut client, &schema, &records).unwrap();
+    let postgres = roster_tests::postgres_with(&schema, &records, "this injection test").map(|(pg, mut client)| {
         client.batch_execute("CREATE TABLE canary (note TEXT); INSERT INTO canary VALUES ('alive');").unwrap();
-        Some((pg, client))
-    };
+        (pg, client)
+    });
     Db { schema, records, table, sqlite, postgres }
 }
 
@@ -380,16 +373,7 @@ fn rest_parameter_payloads_match_literally_or_are_rejected() {
     let mut sqlite = rusqlite::Connection::open_in_memory().unwrap();
     roster_sql::sqlite::create(&sqlite, &schema).unwrap();
     roster_sql::sqlite::load(&mut sqlite, &schema, &records).unwrap();
-    let mut postgres = if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
-        eprintln!("!!! ROSTER_SKIP_POSTGRES is set: PostgreSQL is NOT part of this injection test");
-        None
-    } else {
-        let pg = roster_testkit::TempPostgres::start().unwrap_or_else(|e| panic!("cannot start PostgreSQL: {e}"));
-        let mut client = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
-        roster_sql::postgres::create(&mut client, &schema).unwrap();
-        roster_sql::postgres::load(&mut client, &schema, &records).unwrap();
-        Some((pg, client))
-    };
+    let mut postgres = roster_tests::postgres_with(&schema, &records, "this injection test");
     let ids = |rs: &[Record]| {
         let mut v: Vec<String> = rs.iter().map(|r| text(r, userid)).collect();
         v.sort();

@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use roster_ast::{Expr, ExprKind};
+use roster_schema::{Record, Schema};
 
 /// A compact S-expression of an AST, with each node's span (`@start..end`) when `spans`:
 /// small enough to review in a snapshot, precise enough to catch any change of shape.
@@ -69,4 +70,26 @@ pub fn read_cases(path: &std::path::Path) -> Vec<(String, String)> {
             (name.trim().to_owned(), body.to_owned())
         })
         .collect()
+}
+
+/// A throwaway PostgreSQL holding `schema`'s table filled with `records`, or `None` when
+/// `ROSTER_SKIP_POSTGRES` is set, which the run then says loudly (naming `what` runs
+/// without PostgreSQL).
+pub fn postgres_with(
+    schema: &Schema,
+    records: &[Record],
+    what: &str,
+) -> Option<(roster_testkit::TempPostgres, postgres::Client)> {
+    if std::env::var_os("ROSTER_SKIP_POSTGRES").is_some() {
+        eprintln!("!!! ROSTER_SKIP_POSTGRES is set: PostgreSQL is NOT part of {what}");
+        return None;
+    }
+    let pg = roster_testkit::TempPostgres::start().unwrap_or_else(|e| {
+        panic!("cannot start a throwaway PostgreSQL ({e}); set ROSTER_SKIP_POSTGRES=1 to run without it")
+    });
+    let mut client = postgres::Client::connect(&pg.url(), postgres::NoTls)
+        .unwrap_or_else(|e| panic!("cannot connect to the throwaway PostgreSQL: {e}"));
+    roster_sql::postgres::create(&mut client, schema).unwrap_or_else(|e| panic!("create: {e}"));
+    roster_sql::postgres::load(&mut client, schema, records).unwrap_or_else(|e| panic!("load: {e}"));
+    Some((pg, client))
 }
