@@ -28,7 +28,7 @@ pub(crate) use outln;
 mod params;
 
 #[path = "chat.rs"]
-mod chat;
+pub(crate) mod chat;
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -96,7 +96,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 pub(crate) fn profile(name: &str) -> Result<Profile, CliError> {
     if chat::is_document_profile(name) {
         return Err(CliError::Usage(format!(
-            "`{name}` is a document profile (MongoDB semantics): it supports `generate`, `load` and `query --dialect mongo (--data FILE.jsonl | --db URL)`"
+            "`{name}` is a document profile (MongoDB semantics): it supports `generate`, `load`, `query --dialect mongo (--data FILE.jsonl | --db URL)` and `bench --dialect mongo`"
         )));
     }
     profiles::by_name(name).ok_or_else(|| {
