@@ -1,6 +1,7 @@
 // The JavaScript peers of benches/peers/run.sh: mingo and sift, the Mongo-query engines over
 // plain JavaScript objects, on the same generated users and the same question as
-// `roster bench --dialect mongo`.
+// `roster bench --dialect mongo` (identity users) and `roster bench --profile chat` (seed
+// 004's documents: arrays of strings and of objects, an open map; run with --key _id).
 //
 //   node mongo.js --engine mingo|sift --data users.jsonl --query JSON --sort JSON
 //                 [--dates a,b] [--limit 300] [--reps 5]
@@ -62,8 +63,9 @@ function load(path, dates) {
   return docs;
 }
 
-// A comparator for a sort document over scalar fields (what the identity sort needs):
-// nulls and missing first ascending, last descending, as MongoDB orders them.
+// A comparator for a sort document over scalar fields (what the identity sort and the chat
+// sort on createdAt and _id need; not arrays): nulls and missing first ascending, last
+// descending, as MongoDB orders them.
 function comparator(sort) {
   const keys = Object.entries(sort);
   const val = (d, k) => {

@@ -7,7 +7,7 @@ One engine per process, so that each reports its own peak RSS (VmHWM):
     peers.py sqlite  --db users.db --roster-sql F --reps R   (hand-written and Roster's SQL)
     peers.py postgres --db CONNINFO --roster-sql F --reps R  (the same on PostgreSQL)
     peers.py odata   --reps R                          (odata-query parse, + SQLAlchemy compile)
-    node mongo.js    --engine mingo|sift ...           (the JavaScript peers; see mongo.js)
+    node mongo.js    --engine mingo|sift ...           (the JavaScript peers, identity and chat; see mongo.js)
     peers.py report  --dir DIR                         (the table of ratios, from the JSON files)
 
 Each engine answers the same three questions as `roster bench` on the same generated users:
@@ -15,7 +15,8 @@ count and page (sort createdAt desc, id; 300) of the filter
 `userStatus <> 'UNVERIFIED' AND createdAt > 2021-06-01T00:00:00Z`, and a CSV export of every
 match with timestamps in Asia/Kolkata. Load time is reported apart and not in the medians;
 one untimed warm-up precedes the timed repetitions. The page's ids are printed so the run can
-check every engine returned the same page.
+check every engine returned the same page. `report` fails (exit 1, after writing results.md)
+when mingo or sift disagree with Roster on a Mongo leg's count or page ids (identity or chat).
 """
 
 import argparse
@@ -273,7 +274,7 @@ def scan_line(plan):
 
 
 def median_of(r, w):
-    return r[w]["median_ms"] if w in r else None
+    return r.get(w, {}).get("median_ms")
 
 
 def ratio(x, base):
@@ -358,15 +359,27 @@ def report(a):
                        f"{scan_line(h['roster']['plan'])} | {scan_line(h['variants'][0]['plan'])} |")
         out.append("")
 
-    def mongo_table(profile, title):
+    disagreements = []
+
+    def mongo_table(profile, title, label):
         ours = load(f"roster-mongo-{profile}.json")
         js = [load(f"js-{e}-{profile}.json") for e in ("mingo", "sift")]
         js = [j for j in js if j]
         if not ours and not js:
             return []
-        lines = [f"### {title}", "", "| engine | threads | count | page | count ÷ Roster | page ÷ Roster | matches | peak RSS | load |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        rows = ([("Roster (memory, Mongo dialect)", ours)] if ours else []) + [
+        lines = [f"### {title}", ""]
+        if ours:
+            docs = next((j["documents"] for j in js if "documents" in j), None)
+            lines.append(f"Query `{ours['filter']}`, sort `{ours['sort']}`, {ours['limit']} rows"
+                         + (f", over {docs:,} documents" if docs else "") + ". Ratios: the engine's median over Roster's "
+                         "(above 1×: Roster is faster).")
+            why = ours.get("export", {}).get("why") if ours.get("export", {}).get("applicable") is False else None
+            if why:
+                lines.append(f"No export column: {why}.")
+            lines.append("")
+        lines += ["| engine | threads | count | page | count ÷ Roster | page ÷ Roster | matches | peak RSS | load |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        rows = ([(label, ours)] if ours else []) + [
             (f"{j['engine']} {j['version']} (node {j['node']})", j) for j in js]
         for name, r in rows:
             lines.append(f"| {name} | {r.get('threads', 1)} | {fmt(median_of(r, 'count'))} | {fmt(median_of(r, 'page'))} | "
@@ -374,15 +387,23 @@ def report(a):
                          f"{ratio(median_of(r, 'page'), median_of(ours or {}, 'page'))} | "
                          f"{r['count']['matches']} | {rss(r)} | {fmt(r.get('load_ms'))} |")
         if ours:
-            same = [j["page"]["ids"] == ours["page"]["ids"] and j["count"]["matches"] == ours["count"]["matches"] for j in js]
+            verdicts = []
+            for j in js:
+                same_count = j["count"]["matches"] == ours["count"]["matches"]
+                same_page = j["page"]["ids"] == ours["page"]["ids"]
+                verdicts.append(f"{j['engine']}: count {'same' if same_count else 'DIFFERENT'}, "
+                                f"page ids {'same' if same_page else 'DIFFERENT'}")
+                if not (same_count and same_page):
+                    disagreements.append(f"{profile}: {j['engine']}")
             lines.append("")
-            verdicts = ", ".join(f"{j['engine']}: {s}" for j, s in zip(js, same))
-            lines.append(f"Same count and page as Roster: {verdicts}.")
+            lines.append(f"Compared with Roster ({len(ours['page']['ids'])} page ids in order): {'; '.join(verdicts)}.")
         lines.append("")
         return lines
 
-    out += mongo_table("identity", "Mongo query on identity users: Roster's Mongo front end, mingo, sift")
-    chat = mongo_table("chat", "Mongo query on chat users (seed 004 documents)")
+    out += mongo_table("identity", "Mongo query on identity users: Roster's Mongo front end, mingo, sift",
+                       "Roster (memory, Mongo dialect)")
+    chat = mongo_table("chat", "Mongo query on chat users (seed 004 documents): Roster's document evaluator, mingo, sift",
+                       "Roster (memory, document evaluator)")
     skipped = os.path.join(a.dir, "chat-skipped.txt")
     if chat:
         out += chat
@@ -422,6 +443,9 @@ def report(a):
     text = "\n".join(out) + "\n"
     open(os.path.join(a.dir, "results.md"), "w").write(text)
     sys.stdout.write(text)
+    if disagreements:
+        sys.stderr.write(f"DISAGREEMENT with Roster's count or page: {', '.join(disagreements)} (see results.md)\n")
+        sys.exit(1)
 
 
 def main():
