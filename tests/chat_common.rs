@@ -5,7 +5,7 @@
 
 use roster_ast::{Diagnostic, Page, Query};
 use roster_check::document::{DocQuery, check_document};
-use roster_eval::document::DocPlan;
+use roster_eval::document::{DocPlan, DocTable};
 use roster_schema::document::{Doc, DocSchema, decode_doc, encode_doc};
 use roster_schema::rng::Rng;
 use serde_json::{Value as Json, json};
@@ -80,6 +80,8 @@ pub fn check(schema: &DocSchema, r: &Request) -> Result<DocQuery, String> {
 pub struct Engines {
     pub schema: DocSchema,
     pub docs: Vec<Doc>,
+    /// The same documents with the fast path's columns.
+    pub table: DocTable,
     pub sqlite: rusqlite::Connection,
     pub postgres: Option<(roster_testkit::TempPostgres, std::cell::RefCell<postgres::Client>)>,
 }
@@ -104,13 +106,22 @@ impl Engines {
             roster_sql::document::postgres::load(&mut client, &schema, &docs).unwrap();
             Some((pg, std::cell::RefCell::new(client)))
         };
-        Engines { schema, docs, sqlite, postgres }
+        let table = DocTable::new(&schema, docs.clone());
+        Engines { schema, docs, table, sqlite, postgres }
     }
 
-    /// The ids in memory.
+    /// The ids in memory. Also checks that the columnar fast path (`DocTable`) gives the
+    /// reference walk's page and count.
     pub fn memory(&self, q: &DocQuery) -> Vec<String> {
         let plan = DocPlan::new(&self.schema, q).unwrap();
-        plan.run(&self.docs).into_iter().map(|i| self.docs[i].id(&self.schema).to_owned()).collect()
+        let page = plan.run(&self.docs);
+        assert_eq!(plan.run_in(&self.table), page, "memory: the columnar page differs from the reference walk's");
+        assert_eq!(
+            plan.count_in(&self.table),
+            plan.count(&self.docs),
+            "memory: the columnar count differs from the reference walk's"
+        );
+        page.into_iter().map(|i| self.docs[i].id(&self.schema).to_owned()).collect()
     }
 
     /// The projected documents in memory, as JSON text.

@@ -191,6 +191,7 @@ fn roster_and_mingo_agree_on_random_queries() {
     let engines = Engines {
         schema: schema.clone(),
         docs: docs.clone(),
+        table: roster_eval::document::DocTable::new(&schema, docs.clone()),
         sqlite: rusqlite::Connection::open_in_memory().unwrap(),
         postgres: None,
     };

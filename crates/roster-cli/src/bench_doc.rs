@@ -5,7 +5,8 @@
 //! The count is the filter's matches (sort and page ignored); the page is the matching
 //! documents sorted, offset and limited, as the engine hands them over (in memory the
 //! indices of the loaded documents, in SQL the page's ids selected and their stored
-//! documents read back, as `roster query --profile chat --db` does). There is no export:
+//! documents read back, as `roster query --profile chat --db` does). In memory, the load
+//! includes building the evaluator's columns (`DocTable`), which count and page then use. There is no export:
 //! chat users are documents, which Roster writes only as JSON (`roster query` refuses CSV),
 //! and a JSON Lines dump of projected documents is a different workload from the flat
 //! profiles' CSV export, so the report says `"export": {"applicable": false, ...}` and
@@ -15,7 +16,7 @@ use std::path::Path as FsPath;
 use std::time::Instant;
 
 use roster_check::document::DocQuery;
-use roster_eval::document::DocPlan;
+use roster_eval::document::{DocPlan, DocTable};
 use roster_schema::document::{Doc, DocSchema};
 use roster_schema::profiles::chat;
 use serde_json::Value as Json;
@@ -30,7 +31,8 @@ const NO_EXPORT: &str = "document profiles have no CSV export (their users are d
 
 /// A document profile's engine, loaded.
 enum Loaded {
-    Memory(Vec<Doc>),
+    /// The documents with the evaluator's columns (built as part of the load).
+    Memory(DocTable),
     Sql(Db),
 }
 
@@ -57,7 +59,7 @@ impl Workloads for Documents<'_> {
     fn count(&mut self) -> Result<usize, CliError> {
         let (schema, q) = (self.schema, &self.count_q);
         let n = match &mut self.loaded {
-            Loaded::Memory(docs) => return Ok(self.count_plan.count(docs)),
+            Loaded::Memory(table) => return Ok(self.count_plan.count_in(table)),
             Loaded::Sql(Db::Sqlite(conn)) => roster_sql::document::sqlite::count(conn, schema, q).map_err(rt)?,
             Loaded::Sql(Db::Postgres(client)) => {
                 roster_sql::document::postgres::count(client, schema, q).map_err(rt)?
@@ -70,7 +72,7 @@ impl Workloads for Documents<'_> {
         use roster_sql::document::{postgres, sqlite};
         let (schema, q) = (self.schema, &self.page_q);
         Ok(match &mut self.loaded {
-            Loaded::Memory(docs) => Page::Indices(self.page_plan.run(docs)),
+            Loaded::Memory(table) => Page::Indices(self.page_plan.run_in(table)),
             Loaded::Sql(Db::Sqlite(conn)) => {
                 let ids = sqlite::query_ids(conn, schema, q).map_err(rt)?;
                 Page::Docs(sqlite::fetch_docs(conn, schema, &ids).map_err(rt)?)
@@ -85,8 +87,8 @@ impl Workloads for Documents<'_> {
     fn ids(&self, page: &Page) -> Vec<Json> {
         let id = |d: &Doc| Json::String(d.id(self.schema).to_owned());
         match (page, &self.loaded) {
-            (Page::Indices(indices), Loaded::Memory(docs)) => {
-                indices.iter().filter_map(|&i| docs.get(i)).map(id).collect()
+            (Page::Indices(indices), Loaded::Memory(table)) => {
+                indices.iter().filter_map(|&i| table.docs().get(i)).map(id).collect()
             }
             (Page::Docs(docs), _) => docs.iter().map(id).collect(),
             (Page::Indices(_), Loaded::Sql(_)) => Vec::new(),
@@ -123,7 +125,7 @@ pub(super) fn run(args: &BenchArgs) -> Result<(), CliError> {
 
     let load_start = Instant::now();
     let loaded = match (args.engine, &args.data, &args.db) {
-        (Engine::Memory, Some(path), _) => Loaded::Memory(read_docs(&schema, path)?),
+        (Engine::Memory, Some(path), _) => Loaded::Memory(DocTable::new(&schema, read_docs(&schema, path)?)),
         (Engine::Memory, None, _) => {
             return Err(CliError::Usage("the memory engine needs --data FILE.jsonl".into()));
         }

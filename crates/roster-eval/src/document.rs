@@ -30,6 +30,8 @@ use roster_ast::{CmpOp, Direction};
 use roster_check::document::{DocPath, DocPred, DocQuery, DocSortKey, Test, TypeTest};
 use roster_schema::document::{Atom, Doc, DocSchema, Slot};
 
+pub use crate::document_table::DocTable;
+
 /// The largest compiled size of one regular expression (bytes of the `regex` crate's
 /// automata).
 pub const REGEX_SIZE_LIMIT: usize = roster_check::document::MAX_REGEX_COMPILED;
@@ -46,7 +48,7 @@ pub struct DocEvalError {
 
 /// A predicate with its regular expressions compiled.
 #[derive(Debug, Clone)]
-enum Node {
+pub(crate) enum Node {
     Const(bool),
     And(Vec<Node>),
     Or(Vec<Node>),
@@ -60,7 +62,7 @@ enum Node {
 }
 
 #[derive(Debug, Clone)]
-enum Leaf {
+pub(crate) enum Leaf {
     Eq(Atom),
     Cmp(CmpOp, Atom),
     In(Vec<Atom>),
@@ -71,15 +73,15 @@ enum Leaf {
 /// A compiled document query.
 #[derive(Debug, Clone)]
 pub struct DocPlan {
-    filter: Node,
-    sort: Vec<DocSortKey>,
-    limit: Option<u64>,
-    offset: u64,
+    pub(crate) filter: Node,
+    pub(crate) sort: Vec<DocSortKey>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: u64,
 }
 
 /// One element of an array, inside `$elemMatch`.
 #[derive(Clone, Copy)]
-enum Elem<'a> {
+pub(crate) enum Elem<'a> {
     Scalar(&'a Atom),
     Object(&'a [Option<Atom>]),
 }
@@ -202,7 +204,7 @@ fn exists(doc: &Doc, elem: Option<Elem<'_>>, path: &DocPath) -> bool {
     }
 }
 
-fn eval(node: &Node, doc: &Doc, elem: Option<Elem<'_>>) -> bool {
+pub(crate) fn eval(node: &Node, doc: &Doc, elem: Option<Elem<'_>>) -> bool {
     match node {
         Node::Const(b) => *b,
         Node::And(v) => v.iter().all(|n| eval(n, doc, elem)),

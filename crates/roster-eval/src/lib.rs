@@ -70,6 +70,7 @@
 mod access;
 mod bits;
 pub mod document;
+mod document_table;
 mod error;
 mod export;
 mod general;
