@@ -815,30 +815,45 @@ impl Expr {
 /// depth-limited parser was still allowed to build can never overflow the stack.
 impl Drop for Expr {
     fn drop(&mut self) {
+        /// Leaves own no expressions: they are dropped where they are found, so the stack
+        /// holds inner nodes only (and a node whose children are all leaves needs none).
+        fn is_leaf(kind: &ExprKind) -> bool {
+            matches!(
+                kind,
+                ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. }
+            )
+        }
+        fn keep(e: Expr, out: &mut Vec<Expr>) {
+            if !is_leaf(&e.kind) {
+                out.push(e);
+            }
+        }
+        fn take(e: &mut Expr, out: &mut Vec<Expr>) {
+            if !is_leaf(&e.kind) {
+                out.push(std::mem::replace(e, Expr::leaf()));
+            }
+        }
         fn take_children(kind: &mut ExprKind, out: &mut Vec<Expr>) {
             match kind {
-                ExprKind::And { operands } | ExprKind::Or { operands } => out.append(operands),
-                ExprKind::Call { args, .. } => out.append(args),
+                ExprKind::And { operands: items }
+                | ExprKind::Or { operands: items }
+                | ExprKind::Call { args: items, .. }
+                | ExprKind::Array { items } => items.drain(..).for_each(|e| keep(e, out)),
                 ExprKind::In { lhs, list } => {
-                    out.append(list);
-                    out.push(std::mem::replace(&mut **lhs, Expr::leaf()));
+                    list.drain(..).for_each(|e| keep(e, out));
+                    take(lhs, out);
                 }
-                ExprKind::Not { operand } | ExprKind::Negate { operand } => {
-                    out.push(std::mem::replace(&mut **operand, Expr::leaf()))
-                }
-                ExprKind::Array { items } => out.append(items),
-                ExprKind::Object { members } => {
-                    out.extend(members.iter_mut().map(|m| std::mem::replace(&mut m.value, Expr::leaf())))
-                }
+                ExprKind::Not { operand } | ExprKind::Negate { operand } => take(operand, out),
+                ExprKind::Object { members } => members.iter_mut().for_each(|m| take(&mut m.value, out)),
                 ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => {
-                    out.push(std::mem::replace(&mut **lhs, Expr::leaf()));
-                    out.push(std::mem::replace(&mut **rhs, Expr::leaf()));
+                    take(lhs, out);
+                    take(rhs, out);
                 }
-                ExprKind::Regex { target, .. } => out.push(std::mem::replace(&mut **target, Expr::leaf())),
-                ExprKind::Quantified { predicate, .. } => out.push(std::mem::replace(&mut **predicate, Expr::leaf())),
+                ExprKind::Regex { target, .. } => take(target, out),
+                ExprKind::Quantified { predicate, .. } => take(predicate, out),
                 ExprKind::Navigate { steps } => {
                     for step in steps {
-                        out.extend(step.exprs_mut().into_iter().map(|e| std::mem::replace(e, Expr::leaf())));
+                        step.exprs_mut().into_iter().for_each(|e| take(e, out));
                     }
                 }
                 ExprKind::Literal { .. }
@@ -846,6 +861,9 @@ impl Drop for Expr {
                 | ExprKind::Exists { .. }
                 | ExprKind::Search { .. } => {}
             }
+        }
+        if is_leaf(&self.kind) {
+            return;
         }
         let mut stack = Vec::new();
         take_children(&mut self.kind, &mut stack);

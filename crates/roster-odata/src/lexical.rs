@@ -28,14 +28,35 @@ pub(crate) fn is_ident_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
-/// `BWS`: optional white space.
-pub(crate) fn bws(input: &str) -> IResult<&str, &str> {
-    take_while(is_ws).parse(input)
+/// The length in bytes of the white space (`BWS`) at the start of `input`.
+fn ws_len(input: &str) -> usize {
+    input.bytes().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')).unwrap_or(input.len())
 }
 
 /// `identifier = identStart *identContinue`.
+///
+/// Most identifiers are ASCII, so those are scanned byte by byte; at the first non-ASCII
+/// byte the general rule (letters and digits of any script) takes over.
 pub(crate) fn identifier(input: &str) -> IResult<&str, &str> {
-    recognize((satisfy(is_ident_start), take_while(is_ident_continue))).parse(input)
+    match ascii_identifier_len(input) {
+        Some(n) => Ok((&input[n..], &input[..n])),
+        None => recognize((satisfy(is_ident_start), take_while(is_ident_continue))).parse(input),
+    }
+}
+
+/// The length of the identifier at the start of `input` when it is ASCII and ends before an
+/// ASCII character (or the end); `None` when the general rule must decide.
+fn ascii_identifier_len(input: &str) -> Option<usize> {
+    let b = input.as_bytes();
+    let first = *b.first()?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let n = b.iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'_')).unwrap_or(b.len());
+    if b.get(n).is_some_and(|c| !c.is_ascii()) {
+        return None;
+    }
+    Some(n)
 }
 
 /// The words that cannot start an operand because they are operators or literals.
@@ -140,7 +161,7 @@ impl<'a> Parser<'a> {
 
     /// Skips white space (`BWS`).
     pub(crate) fn skip_ws(&mut self) {
-        let _ = self.lex(bws);
+        self.pos += ws_len(self.rest());
     }
 
     /// The identifier-like word at the cursor, if any (not consumed).

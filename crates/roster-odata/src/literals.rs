@@ -8,11 +8,8 @@
 //! and `-`), a time of day (two digits and `:`), a number, then the keyword literals.
 //! Grammar: `grammar/odata-filter.abnf`.
 
-use nom::branch::alt;
-use nom::bytes::complete::{is_not, tag, take_while_m_n};
-use nom::character::complete::{char, digit1, one_of, satisfy};
-use nom::combinator::{not, opt, peek, recognize, value};
-use nom::multi::fold_many0;
+use nom::character::complete::{char, digit1, one_of};
+use nom::combinator::{opt, recognize};
 use nom::{IResult, Parser as _};
 use roster_ast::time::Timestamp;
 use roster_ast::{Duration, Expr, ExprKind, Literal, PICOS_PER_SEC, Path, TimeOfDay, parse_guid};
@@ -24,25 +21,21 @@ use crate::lexical::{Parser, is_word_char};
 /// `guidValue = 8HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 4HEXDIG "-" 12HEXDIG`, not followed by
 /// another word character.
 fn guid_value(input: &str) -> IResult<&str, &str> {
-    let hex = |n: usize| take_while_m_n(n, n, |c: char| c.is_ascii_hexdigit());
-    recognize((
-        hex(8),
-        char('-'),
-        hex(4),
-        char('-'),
-        hex(4),
-        char('-'),
-        hex(4),
-        char('-'),
-        hex(12),
-        not(peek(satisfy(is_word_char))),
-    ))
-    .parse(input)
+    let fail = || Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Verify)));
+    if guid_mismatch(input).is_some_and(|at| at < 36) || input.len() < 36 {
+        return fail();
+    }
+    let (guid, rest) = input.split_at(36);
+    if rest.starts_with(is_word_char) {
+        return fail();
+    }
+    Ok((rest, guid))
 }
 
 /// The start of `dateTimeOffsetValue`: four digits and `-` (`2020-`).
-fn date_start(input: &str) -> IResult<&str, &str> {
-    recognize((take_while_m_n(4, 4, |c: char| c.is_ascii_digit()), char('-'))).parse(input)
+fn date_start(input: &str) -> bool {
+    let b = input.as_bytes();
+    b.len() >= 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
 }
 
 /// `numberValue = [ SIGN ] 1*DIGIT [ "." 1*DIGIT ] [ "e" [ SIGN ] 1*DIGIT ]`.
@@ -54,14 +47,23 @@ fn number_value(input: &str) -> IResult<&str, &str> {
 /// `stringLiteral = SQUOTE *( SQUOTE-in-string / pchar-no-SQUOTE ) SQUOTE`, unescaped.
 /// Fails at the closing quote (reported as unterminated) or before the opening one.
 fn string_literal(input: &str) -> IResult<&str, String> {
-    let (input, _) = char('\'').parse(input)?;
-    let (input, body) = fold_many0(alt((is_not("'"), value("'", tag("''")))), String::new, |mut acc, part| {
-        acc.push_str(part);
-        acc
-    })
-    .parse(input)?;
-    let (input, _) = char('\'').parse(input)?;
-    Ok((input, body))
+    let fail = || Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Char)));
+    let Some(body) = input.strip_prefix('\'') else { return fail() };
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some(quote) = rest.find('\'') else { return fail() };
+        out.push_str(&rest[..quote]);
+        let after = &rest[quote + 1..];
+        match after.strip_prefix('\'') {
+            // `''` is one quote inside the string.
+            Some(more) => {
+                out.push('\'');
+                rest = more;
+            }
+            None => return Ok((after, out)),
+        }
+    }
 }
 
 /// The start of `timeOfDayValue`: two digits and `:`.
@@ -291,7 +293,7 @@ impl Parser<'_> {
                 None => Err(self.invalid_literal(LiteralKind::Guid, start, span.range().end)),
             };
         }
-        if date_start(self.rest()).is_ok() {
+        if date_start(self.rest()) {
             return self.date_time_offset_value().map(Some);
         }
         if time_start(self.rest()) {
