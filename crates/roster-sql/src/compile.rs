@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use roster_ast::{CmpOp, Direction};
 use roster_check::{CallFunc, ElemOp, ElemTest, Operand, Pred, ScalarFunc, StrOp, TypedQuery, ValueType};
 use roster_schema::{Field, FieldId, FieldType, Schema, Value};
-use sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
+use sea_query::{Asterisk, DynIden, Expr, ExprTrait, Func, NullOrdering, Order, Query, SelectStatement};
 
 use crate::dialect::Dialect;
 use crate::value::encode_value;
@@ -52,6 +52,12 @@ fn constant(i: i64) -> Expr {
     Expr::Constant(sea_query::Value::BigInt(Some(i)))
 }
 
+/// A schema identifier (quoted and escaped by sea-query, as an `Alias` is), made with one
+/// allocation where `Alias` makes two.
+fn iden(name: &str) -> DynIden {
+    DynIden::from(name.to_owned())
+}
+
 fn invalid(reason: impl Into<String>) -> SqlError {
     SqlError::InvalidQuery { reason: reason.into() }
 }
@@ -60,12 +66,12 @@ impl Compiler<'_> {
     /// `SELECT <projection> FROM <table> [WHERE …] ORDER BY … [LIMIT …] [OFFSET …]`.
     pub(crate) fn select(&self, q: &TypedQuery) -> Result<SelectStatement, SqlError> {
         let mut stmt = Query::select();
-        stmt.from(Alias::new(&self.schema.name));
+        stmt.from(iden(&self.schema.name));
         if q.projection.is_empty() {
             stmt.expr(Expr::Constant(1i32.into()));
         }
         for id in &q.projection {
-            stmt.column(Alias::new(&self.field(*id)?.column));
+            stmt.column(iden(&self.field(*id)?.column));
         }
         self.filter_into(&mut stmt, &q.filter)?;
         for key in &q.sort {
@@ -74,7 +80,7 @@ impl Compiler<'_> {
                 Direction::Asc => (Order::Asc, NullOrdering::First),
                 Direction::Desc => (Order::Desc, NullOrdering::Last),
             };
-            let column = Alias::new(&field.column);
+            let column = iden(&field.column);
             if field.nullable && self.dialect.explicit_null_order() {
                 stmt.order_by_with_nulls(column, order, nulls);
             } else {
@@ -103,7 +109,7 @@ impl Compiler<'_> {
     /// `SELECT COUNT(*) FROM <table> [WHERE …]`: the number of matches, ignoring sort and page.
     pub(crate) fn count(&self, q: &TypedQuery) -> Result<SelectStatement, SqlError> {
         let mut stmt = Query::select();
-        stmt.from(Alias::new(&self.schema.name)).expr(Func::count(Expr::col(Asterisk)));
+        stmt.from(iden(&self.schema.name)).expr(Func::count(Expr::col(Asterisk)));
         self.filter_into(&mut stmt, &q.filter)?;
         Ok(stmt)
     }
@@ -122,7 +128,7 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    fn field(&self, id: FieldId) -> Result<&Field, SqlError> {
+    pub(crate) fn field(&self, id: FieldId) -> Result<&Field, SqlError> {
         self.schema
             .fields
             .get(id.index())
@@ -180,17 +186,8 @@ impl Compiler<'_> {
             Operand::Literal(v) => Opnd::Lit(v.clone()),
             Operand::Field(id) => {
                 let field = self.field(*id)?;
-                let ty = match &field.ty {
-                    FieldType::String => ValueType::String,
-                    FieldType::Enum(_) => ValueType::Enum(*id),
-                    FieldType::Timestamp => ValueType::Timestamp,
-                    FieldType::Bool => ValueType::Bool,
-                    FieldType::Int => ValueType::Int,
-                    FieldType::Uuid => ValueType::Uuid,
-                    // Only `AnyElement` reads an array field, as its storage text.
-                    FieldType::StringArray => ValueType::String,
-                };
-                Opnd::Sql { expr: Expr::col(Alias::new(&field.column)), nullable: field.nullable, ty }
+                let ty = value_type(*id, field);
+                Opnd::Sql { expr: Expr::col(iden(&field.column)), nullable: field.nullable, ty }
             }
             Operand::Func(f, arg) => match self.operand(arg)? {
                 Opnd::Lit(Value::Null) => Opnd::Lit(Value::Null),
@@ -296,6 +293,16 @@ impl Compiler<'_> {
     /// A literal as a bound parameter next to an operand of type `ty` (which gives an enum
     /// index its text).
     fn bind(&self, v: &Value, ty: ValueType) -> Result<Expr, SqlError> {
+        Ok(match self.param(v, ty)? {
+            Param::Null => Expr::val(sea_query::Value::String(None)),
+            Param::Bool(b) => Expr::val(b),
+            Param::Int(i) => Expr::val(i),
+            Param::Text(s) => Expr::val(s),
+        })
+    }
+
+    /// A literal's parameter next to an operand of type `ty`.
+    pub(crate) fn param(&self, v: &Value, ty: ValueType) -> Result<Param, SqlError> {
         let field_type = match ty {
             ValueType::Enum(id) => Cow::Borrowed(&self.field(id)?.ty),
             ValueType::String => Cow::Owned(FieldType::String),
@@ -304,12 +311,7 @@ impl Compiler<'_> {
             ValueType::Int => Cow::Owned(FieldType::Int),
             ValueType::Uuid => Cow::Owned(FieldType::Uuid),
         };
-        Ok(match encode_value(&field_type, v).map_err(invalid)? {
-            Param::Null => Expr::val(sea_query::Value::String(None)),
-            Param::Bool(b) => Expr::val(b),
-            Param::Int(i) => Expr::val(i),
-            Param::Text(s) => Expr::val(s),
-        })
+        encode_value(&field_type, v).map_err(invalid)
     }
 
     fn cmp(&self, op: CmpOp, lhs: &Operand, rhs: &Operand) -> Result<Cond, SqlError> {
@@ -360,8 +362,7 @@ impl Compiler<'_> {
                 if binds.is_empty() {
                     return Ok(Cond::Known(Some(false)));
                 }
-                let test = expr.clone().is_in(binds);
-                Cond::Sql(if nullable { test.and(expr.is_not_null()) } else { test })
+                Cond::Sql(if nullable { expr.clone().is_in(binds).and(expr.is_not_null()) } else { expr.is_in(binds) })
             }
         })
     }
@@ -375,7 +376,7 @@ impl Compiler<'_> {
             return Err(invalid(format!("an element test on `{}`, which is not an array", f.name)));
         }
         let Some(needle) = test.storage_needle() else { return Ok(Cond::Known(Some(false))) };
-        let column = Expr::col(Alias::new(&f.column));
+        let column = Expr::col(iden(&f.column));
         let haystack = if test.fold_case { self.dialect.to_lower(column) } else { column };
         Ok(Cond::Sql(self.dialect.contains(haystack, Expr::val(needle))))
     }
@@ -397,7 +398,7 @@ impl Compiler<'_> {
             ElemOp::StartsWith => self.dialect.starts_with(e, v),
             ElemOp::EndsWith => self.dialect.ends_with(e, v),
         };
-        let column = Expr::col(Alias::new(&f.column));
+        let column = Expr::col(iden(&f.column));
         self.dialect
             .every_element(column, passes)
             .map(Cond::Sql)
@@ -428,51 +429,58 @@ impl Compiler<'_> {
     }
 }
 
+/// The type of a field's values as an operand.
+pub(crate) fn value_type(id: FieldId, field: &Field) -> ValueType {
+    match &field.ty {
+        FieldType::String => ValueType::String,
+        FieldType::Enum(_) => ValueType::Enum(id),
+        FieldType::Timestamp => ValueType::Timestamp,
+        FieldType::Bool => ValueType::Bool,
+        FieldType::Int => ValueType::Int,
+        FieldType::Uuid => ValueType::Uuid,
+        // Only `AnyElement` reads an array field, as its storage text.
+        FieldType::StringArray => ValueType::String,
+    }
+}
+
 /// `a op b` with guards so that the result is never NULL and follows the two-valued rules:
 /// `eq` is true iff both are null or both equal, `ne` is its negation, orderings are false
 /// on null. `na`/`nb` say whether each side can be null.
 fn two_valued(op: CmpOp, a: Expr, na: bool, b: Expr, nb: bool) -> Expr {
-    let plain = match op {
-        CmpOp::Eq => a.clone().eq(b.clone()),
-        CmpOp::Ne => a.clone().ne(b.clone()),
-        CmpOp::Gt => a.clone().gt(b.clone()),
-        CmpOp::Ge => a.clone().gte(b.clone()),
-        CmpOp::Lt => a.clone().lt(b.clone()),
-        CmpOp::Le => a.clone().lte(b.clone()),
+    // The sides are cloned only when a guard needs them again.
+    let plain = |a: Expr, b: Expr| match op {
+        CmpOp::Eq => a.eq(b),
+        CmpOp::Ne => a.ne(b),
+        CmpOp::Gt => a.gt(b),
+        CmpOp::Ge => a.gte(b),
+        CmpOp::Lt => a.lt(b),
+        CmpOp::Le => a.lte(b),
     };
     match op {
         // (a = b AND a IS NOT NULL AND b IS NOT NULL) OR (a IS NULL AND b IS NULL)
         CmpOp::Eq if na && nb => {
             let both_null = a.clone().is_null().and(b.clone().is_null());
-            plain.and(a.is_not_null()).and(b.is_not_null()).or(both_null)
+            plain(a.clone(), b.clone()).and(a.is_not_null()).and(b.is_not_null()).or(both_null)
         }
         // (a <> b OR a IS NULL OR b IS NULL) AND (a IS NOT NULL OR b IS NOT NULL)
         CmpOp::Ne if na && nb => {
             let not_both_null = a.clone().is_not_null().or(b.clone().is_not_null());
-            plain.or(a.is_null()).or(b.is_null()).and(not_both_null)
+            plain(a.clone(), b.clone()).or(a.is_null()).or(b.is_null()).and(not_both_null)
         }
         // a <> b [OR a IS NULL] [OR b IS NULL]: true when exactly one side is null.
-        CmpOp::Ne => {
-            let mut e = plain;
-            if na {
-                e = e.or(a.is_null());
-            }
-            if nb {
-                e = e.or(b.is_null());
-            }
-            e
-        }
+        CmpOp::Ne => match (na, nb) {
+            (false, false) => plain(a, b),
+            (true, false) => plain(a.clone(), b).or(a.is_null()),
+            (false, true) => plain(a, b.clone()).or(b.is_null()),
+            (true, true) => plain(a.clone(), b.clone()).or(a.is_null()).or(b.is_null()),
+        },
         // a op b [AND a IS NOT NULL] [AND b IS NOT NULL]: NULL AND FALSE is FALSE.
-        _ => {
-            let mut e = plain;
-            if na {
-                e = e.and(a.is_not_null());
-            }
-            if nb {
-                e = e.and(b.is_not_null());
-            }
-            e
-        }
+        _ => match (na, nb) {
+            (false, false) => plain(a, b),
+            (true, false) => plain(a.clone(), b).and(a.is_not_null()),
+            (false, true) => plain(a, b.clone()).and(b.is_not_null()),
+            (true, true) => plain(a.clone(), b.clone()).and(a.is_not_null()).and(b.is_not_null()),
+        },
     }
 }
 
@@ -492,7 +500,7 @@ fn order(a: &Value, b: &Value) -> Result<Ordering, SqlError> {
 }
 
 /// A two-valued comparison of two known values.
-fn eval_cmp(op: CmpOp, a: &Value, b: &Value) -> Result<bool, SqlError> {
+pub(crate) fn eval_cmp(op: CmpOp, a: &Value, b: &Value) -> Result<bool, SqlError> {
     let (an, bn) = (matches!(a, Value::Null), matches!(b, Value::Null));
     if an || bn {
         return Ok(match op {
@@ -513,7 +521,7 @@ fn eval_cmp(op: CmpOp, a: &Value, b: &Value) -> Result<bool, SqlError> {
 }
 
 /// A three-valued substring test of two known values.
-fn eval_str_test(op: StrOp, h: &Value, n: &Value) -> Result<Option<bool>, SqlError> {
+pub(crate) fn eval_str_test(op: StrOp, h: &Value, n: &Value) -> Result<Option<bool>, SqlError> {
     Ok(match (h, n) {
         (Value::Null, _) | (_, Value::Null) => None,
         (Value::Str(h), Value::Str(n)) => Some(match op {

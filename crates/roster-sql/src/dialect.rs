@@ -7,10 +7,12 @@ use sea_query::{
     PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder, TableCreateStatement, Value, Values,
 };
 
-use roster_check::CallFunc;
+use roster_ast::CmpOp;
+use roster_check::{CallFunc, StrOp};
 use roster_schema::FieldType;
 
 use crate::Backend;
+use crate::direct::{Bin, NodeId, Nodes, Syntax};
 
 /// The per-backend pieces of the compiler and of the DDL.
 pub(crate) trait Dialect {
@@ -33,6 +35,16 @@ pub(crate) trait Dialect {
     /// `CREATE INDEX IF NOT EXISTS`) rather than as separate statements.
     fn inline_indexes(&self) -> bool {
         false
+    }
+
+    /// Identifier quotes and placeholders, for the direct renderer (`direct.rs`).
+    fn syntax(&self) -> Syntax;
+    /// A string test (`contains`, …) of two string nodes in the direct renderer's nodes,
+    /// written exactly as [`Dialect::contains`] / [`Dialect::starts_with`] /
+    /// [`Dialect::ends_with`] would be; `None` leaves the query to sea-query.
+    fn direct_str_test(&self, n: &mut Nodes<'_>, op: StrOp, haystack: NodeId, needle: NodeId) -> Option<NodeId> {
+        let _ = (n, op, haystack, needle);
+        None
     }
 
     /// Whether `ORDER BY` needs an explicit `NULLS FIRST` (ascending) / `NULLS LAST`
@@ -157,6 +169,26 @@ impl Dialect for Postgres {
     fn build_select(&self, stmt: &SelectStatement) -> (String, Values) {
         stmt.build(PostgresQueryBuilder)
     }
+    fn syntax(&self) -> Syntax {
+        Syntax::of(&PostgresQueryBuilder)
+    }
+    fn direct_str_test(&self, n: &mut Nodes<'_>, op: StrOp, haystack: NodeId, needle: NodeId) -> Option<NodeId> {
+        Some(match op {
+            // strpos(h, n) > 0
+            StrOp::Contains => {
+                let (pos, zero) = (n.call("strpos", &[haystack, needle]), n.keyword("0"));
+                n.bin(pos, Bin::Cmp(CmpOp::Gt), zero)
+            }
+            StrOp::StartsWith => n.call("starts_with", &[haystack, needle]),
+            // right(h, CHAR_LENGTH(n)) = n
+            StrOp::EndsWith => {
+                let len = n.call("CHAR_LENGTH", &[needle]);
+                let right = n.call("right", &[haystack, len]);
+                let again = n.again(needle)?;
+                n.bin(right, Bin::Cmp(CmpOp::Eq), again)
+            }
+        })
+    }
     fn build_insert(&self, stmt: &InsertStatement) -> (String, Values) {
         stmt.build(PostgresQueryBuilder)
     }
@@ -237,6 +269,16 @@ pub(crate) struct Sqlite;
 impl Dialect for Sqlite {
     fn build_select(&self, stmt: &SelectStatement) -> (String, Values) {
         stmt.build(SqliteQueryBuilder)
+    }
+    fn syntax(&self) -> Syntax {
+        Syntax::of(&SqliteQueryBuilder)
+    }
+    fn direct_str_test(&self, n: &mut Nodes<'_>, op: StrOp, haystack: NodeId, needle: NodeId) -> Option<NodeId> {
+        // instr(h, n) > 0; the prefix and suffix tests are left to sea-query.
+        (op == StrOp::Contains).then(|| {
+            let (pos, zero) = (n.call("instr", &[haystack, needle]), n.keyword("0"));
+            n.bin(pos, Bin::Cmp(CmpOp::Gt), zero)
+        })
     }
     fn build_insert(&self, stmt: &InsertStatement) -> (String, Values) {
         stmt.build(SqliteQueryBuilder)
@@ -322,6 +364,26 @@ pub(crate) struct MySql;
 impl Dialect for MySql {
     fn build_select(&self, stmt: &SelectStatement) -> (String, Values) {
         stmt.build(MysqlQueryBuilder)
+    }
+    fn syntax(&self) -> Syntax {
+        Syntax::of(&MysqlQueryBuilder)
+    }
+    fn direct_str_test(&self, n: &mut Nodes<'_>, op: StrOp, haystack: NodeId, needle: NodeId) -> Option<NodeId> {
+        Some(match op {
+            // LOCATE(n, h) > 0
+            StrOp::Contains => {
+                let (pos, zero) = (n.call("LOCATE", &[needle, haystack]), n.keyword("0"));
+                n.bin(pos, Bin::Cmp(CmpOp::Gt), zero)
+            }
+            // LEFT(h, CHAR_LENGTH(n)) = n / RIGHT(…) = n
+            StrOp::StartsWith | StrOp::EndsWith => {
+                let len = n.call("CHAR_LENGTH", &[needle]);
+                let name = if op == StrOp::StartsWith { "LEFT" } else { "RIGHT" };
+                let part = n.call(name, &[haystack, len]);
+                let again = n.again(needle)?;
+                n.bin(part, Bin::Cmp(CmpOp::Eq), again)
+            }
+        })
     }
     fn build_insert(&self, stmt: &InsertStatement) -> (String, Values) {
         stmt.build(MysqlQueryBuilder)

@@ -103,6 +103,7 @@
 mod compile;
 mod ddl;
 mod dialect;
+mod direct;
 pub mod document;
 pub mod postgres;
 mod rows;
@@ -256,10 +257,21 @@ impl SqlError {
 }
 
 /// `SELECT` the projected columns of the records matching `q`, in `q`'s order, paged.
+///
+/// Common queries are written directly (`direct.rs`), the rest through sea-query; both write
+/// the same bytes, which a test checks over generated queries.
 pub fn select(schema: &Schema, q: &TypedQuery, backend: Backend) -> Result<Compiled, SqlError> {
-    let d = dialect(backend);
-    let stmt = Compiler { schema, dialect: d }.select(q)?;
-    compiled(d.build_select(&stmt))
+    let compiler = Compiler { schema, dialect: dialect(backend) };
+    match direct::select(&compiler, q) {
+        Some(done) => Ok(done),
+        None => select_with_sea_query(&compiler, q),
+    }
+}
+
+/// [`select`] through sea-query alone.
+fn select_with_sea_query(compiler: &Compiler<'_>, q: &TypedQuery) -> Result<Compiled, SqlError> {
+    let stmt = compiler.select(q)?;
+    compiled(compiler.dialect.build_select(&stmt))
 }
 
 /// `SELECT COUNT(*)` of the records matching `q`'s filter (for totals; sort and page ignored).
