@@ -24,11 +24,13 @@ use std::ops::Range;
 
 use roster_ast::CmpOp;
 
-use crate::bits::{CHUNK, Tri, WORDS, Words, for_each_set, prefix};
+use crate::bits::{CHUNK, Tri, WORDS, Words, fill, for_each_set, prefix};
+use crate::fused::{self, Bound, Buffers};
 use crate::general::holds;
 use crate::index::{ColumnIndex, range};
 use crate::plan::Plan;
 use crate::pred::Node;
+use crate::sort::{TopK, Values};
 use crate::table::{Data, Table};
 
 /// Which access path a [`Plan`] takes (see [`Plan::with_access`]).
@@ -53,12 +55,64 @@ const CANDIDATE_COST: usize = 16;
 /// costs more than it saves (measured: 2 threads took 176 µs to count 20K rows that 1 thread
 /// counts in 11 µs). Unit tests lower it to 1 to run the parallel path on small tables.
 const MIN_CHUNKS_PER_THREAD: usize = if cfg!(test) { 1 } else { 32 };
-/// Chunks sampled to estimate a filter's selectivity.
-const SAMPLE_CHUNKS: usize = 4;
 
-/// Whether row `row` of `t` passes `filter` (is true), evaluated alone.
-fn row_matches(filter: &Node, t: &Table, row: usize, out: &mut Tri) -> bool {
-    row_value(filter, t, row, out) == Some(true)
+/// The most rows an [`Access::Auto`] walk tests before it gives up: a quarter of a scan's cost.
+/// Walk positions tested together.
+const WALK_BATCH: usize = 64;
+
+fn walk_budget(len: usize) -> usize {
+    len / (WALK_COST * 4)
+}
+
+/// The filter prepared to test rows one at a time (an index walk, index candidates): the
+/// fused leaves of a top-level `and` with their columns resolved once ([`fused::bind`]), and
+/// the other children (or the whole filter) through [`row_value`].
+struct RowTest<'a> {
+    t: &'a Table,
+    bound: Vec<Bound<'a>>,
+    rest: Vec<&'a Node>,
+    tri: Tri,
+}
+
+impl<'a> RowTest<'a> {
+    fn new(filter: &'a Node, t: &'a Table) -> RowTest<'a> {
+        let (mut bound, mut rest) = (Vec::new(), Vec::new());
+        let mut add = |node: &'a Node| match node {
+            Node::Fused { fused, .. } => bound.extend(fused.bind(t)),
+            node => rest.push(node),
+        };
+        match filter {
+            // An `and` is true exactly when every child is.
+            Node::And(children) => children.iter().for_each(&mut add),
+            node => add(node),
+        }
+        RowTest { t, bound, rest, tri: Tri::NULL }
+    }
+
+    /// `pass[i]` = whether `rows[i]` passes the filter, leaf by leaf over all the rows.
+    fn batch(&mut self, rows: &[usize], pass: &mut [u8]) {
+        pass.fill(1);
+        for b in &self.bound {
+            b.and_gather(rows, pass);
+        }
+        if !self.rest.is_empty() {
+            let (t, tri) = (self.t, &mut self.tri);
+            for (p, &row) in pass.iter_mut().zip(rows) {
+                if *p == 1 {
+                    *p = u8::from(self.rest.iter().all(|node| row_value(node, t, row, tri) == Some(true)));
+                }
+            }
+        }
+    }
+
+    /// Whether row `row` passes the filter (is true).
+    #[inline]
+    fn matches(&mut self, row: usize) -> bool {
+        fused::all(&self.bound, row) && {
+            let (t, tri) = (self.t, &mut self.tri);
+            self.rest.iter().all(|node| row_value(node, t, row, tri) == Some(true))
+        }
+    }
 }
 
 /// The three-valued result of `node` for row `row` alone: straight from the columns for
@@ -91,6 +145,8 @@ fn row_value(node: &Node, t: &Table, row: usize, out: &mut Tri) -> Option<bool> 
             result
         }
         Node::Not(inner) => row_value(inner, t, row, out).map(|b| !b),
+        // Fused leaves are two-valued: so is their conjunction.
+        Node::Fused { nodes, .. } => Some(nodes.iter().all(|n| row_value(n, t, row, out) == Some(true))),
         Node::IsNull { col, negated } => Some(t.column(*col).is_valid(row) == *negated),
         Node::I64 { col, op, lit, on_null } => {
             let column = t.column(*col);
@@ -142,17 +198,39 @@ fn window(node: &Node, t: &Table, row: usize, out: &mut Tri) -> Option<bool> {
 
 /// Runs the filter over chunks `chunks`, passing each chunk's start row and selected rows.
 fn scan_chunks(filter: &Node, t: &Table, chunks: Range<usize>, mut on_chunk: impl FnMut(usize, &Words)) {
-    let mut out = Tri::NULL;
+    let mut chunk = Chunk::new();
     for c in chunks {
         let start = c * CHUNK;
         let n = CHUNK.min(t.len() - start);
-        let active = prefix(n);
-        filter.eval(t, start, n, &active, &mut out);
-        let mut selected = [0; WORDS];
-        for ((s, t), a) in selected.iter_mut().zip(&out.t).zip(&active) {
-            *s = t & a;
+        on_chunk(start, chunk.select(filter, t, start, n, &prefix(n)));
+    }
+}
+
+/// The buffers of one scan, reused from chunk to chunk.
+struct Chunk {
+    out: Tri,
+    selected: Words,
+    fused: Buffers,
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        Chunk { out: Tri::NULL, selected: [0; WORDS], fused: Buffers::new() }
+    }
+
+    /// The rows among `active` (of rows `start..start + n`) that pass the filter.
+    fn select(&mut self, filter: &Node, t: &Table, start: usize, n: usize, active: &Words) -> &Words {
+        match filter {
+            Node::Fused { fused, .. } => fused.eval_with(t, start, n, &mut self.selected, &mut self.fused),
+            _ => {
+                filter.eval(t, start, n, active, &mut self.out);
+                self.selected = self.out.t;
+            }
         }
-        on_chunk(start, &selected);
+        for (s, a) in self.selected.iter_mut().zip(active) {
+            *s &= a;
+        }
+        &self.selected
     }
 }
 
@@ -174,10 +252,17 @@ fn parts<R: Send>(t: &Table, threads: usize, part: impl Fn(Range<usize>) -> R + 
 }
 
 fn scan_count(plan: &Plan, t: &Table) -> usize {
-    parts(t, plan.threads, |chunks| {
-        let mut count = 0;
-        scan_chunks(&plan.filter, t, chunks, |_, s| count += s.iter().map(|w| w.count_ones() as usize).sum::<usize>());
-        count
+    parts(t, plan.threads, |chunks| match &plan.filter {
+        // A fused conjunction counts its byte mask: no bits at all.
+        Node::Fused { fused, .. } => {
+            let mut buf = Buffers::new();
+            chunks.map(|c| fused.count(t, c * CHUNK, CHUNK.min(t.len() - c * CHUNK), &mut buf)).sum()
+        }
+        filter => {
+            let mut count = 0;
+            scan_chunks(filter, t, chunks, |_, s| count += s.iter().map(|w| w.count_ones() as usize).sum::<usize>());
+            count
+        }
     })
     .into_iter()
     .sum()
@@ -267,10 +352,16 @@ fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
 
 /// The most selective driver among the filter (a leaf) or its `and` children, and whether
 /// the filter is that leaf alone.
-fn best_driver<'t>(filter: &Node, t: &'t Table) -> Option<(Driver<'t>, bool)> {
+fn best_driver<'t>(filter: &'t Node, t: &'t Table) -> Option<(Driver<'t>, bool)> {
+    let leaves = |children: &'t [Node]| -> Box<dyn Iterator<Item = &'t Node> + 't> {
+        Box::new(children.iter().flat_map(|c| match c {
+            Node::Fused { nodes, .. } => nodes.iter(),
+            c => std::slice::from_ref(c).iter(),
+        }))
+    };
     match filter {
-        Node::And(children) => {
-            children.iter().filter_map(|c| driver(c, t)).min_by_key(Driver::count).map(|d| (d, false))
+        Node::And(children) | Node::Fused { nodes: children, .. } => {
+            leaves(children).filter_map(|c| driver(c, t)).min_by_key(Driver::count).map(|d| (d, false))
         }
         leaf => driver(leaf, t).map(|d| (d, true)),
     }
@@ -278,7 +369,7 @@ fn best_driver<'t>(filter: &Node, t: &'t Table) -> Option<(Driver<'t>, bool)> {
 
 /// The candidates' rows that pass the whole filter, in table order, when an index makes
 /// that cheaper than a scan (or [`Access::Index`] asks for it).
-fn candidates<'t>(plan: &Plan, t: &'t Table) -> Option<(Driver<'t>, bool)> {
+fn candidates<'t>(plan: &'t Plan, t: &'t Table) -> Option<(Driver<'t>, bool)> {
     if plan.access == Access::Scan {
         return None;
     }
@@ -291,8 +382,8 @@ pub(crate) fn count(plan: &Plan, t: &Table) -> usize {
     match candidates(plan, t) {
         Some((driver, true)) => driver.count(),
         Some((driver, false)) => {
-            let mut out = Tri::NULL;
-            driver.rows().into_iter().filter(|&r| row_matches(&plan.filter, t, r, &mut out)).count()
+            let mut test = RowTest::new(&plan.filter, t);
+            driver.rows().into_iter().filter(|&r| test.matches(r)).count()
         }
         None => scan_count(plan, t),
     }
@@ -305,27 +396,20 @@ pub(crate) fn matching(plan: &Plan, t: &Table) -> Vec<usize> {
             driver.rows()
         }
         Some((driver, false)) => {
-            let mut out = Tri::NULL;
-            driver.rows().into_iter().filter(|&r| row_matches(&plan.filter, t, r, &mut out)).collect()
+            let mut test = RowTest::new(&plan.filter, t);
+            driver.rows().into_iter().filter(|&r| test.matches(r)).collect()
         }
         _ => scan_matching(plan, t),
     }
 }
 
-/// The fraction of rows passing the filter in [`SAMPLE_CHUNKS`] evenly spaced chunks.
-fn sampled_selectivity(filter: &Node, t: &Table) -> f64 {
-    let chunks = t.len().div_ceil(CHUNK);
-    let step = (chunks / SAMPLE_CHUNKS).max(1);
-    let (mut seen, mut hits) = (0usize, 0usize);
-    for c in (0..chunks).step_by(step).take(SAMPLE_CHUNKS) {
-        seen += CHUNK.min(t.len() - c * CHUNK);
-        scan_chunks(filter, t, c..c + 1, |_, s| hits += s.iter().map(|w| w.count_ones() as usize).sum::<usize>());
-    }
-    if seen == 0 { 0.0 } else { hits as f64 / seen as f64 }
-}
-
 /// The page by walking the first sort key's sorted permutation, or `None` when no index
 /// applies or a scan is estimated (or turns out) to be cheaper.
+///
+/// The walk is optimistic: it needs no estimate of the filter's selectivity up front, but
+/// gives up after [`walk_budget`] rows, having spent at most a quarter of a scan. It is not
+/// tried when a scan is cheaper even if every row matched, nor when an indexed leaf of the
+/// filter selects so few rows that testing them costs less than the shortest possible walk.
 pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<Vec<usize>> {
     if plan.access == Access::Scan {
         return None;
@@ -335,72 +419,226 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
     let budget = match plan.access {
         Access::Index => usize::MAX,
         _ => {
-            let selectivity = match plan.filter {
-                Node::Const(_) => 1.0,
-                _ => sampled_selectivity(&plan.filter, t),
-            };
-            if selectivity <= 0.0 {
+            let budget = walk_budget(t.len());
+            if end.saturating_mul(2) > budget {
                 return None;
             }
-            let expected = end as f64 / selectivity;
-            if expected * WALK_COST as f64 >= t.len() as f64 {
-                return None;
+            if let Some((driver, _)) = best_driver(&plan.filter, t) {
+                // At best one walked row in `len / m` matches.
+                let m = driver.count().max(1);
+                let shortest_walk = end.saturating_mul(t.len() / m).saturating_mul(WALK_COST);
+                if m.saturating_mul(CANDIDATE_COST) < shortest_walk {
+                    return None;
+                }
             }
-            // Give up at four times the expected walk: the estimate was wrong.
-            (expected * 4.0) as usize + 1024
+            budget
         }
     };
     let (null_rows, sorted) = perm.split_at(*nulls);
     let mut out: Vec<usize> = Vec::with_capacity(end.min(t.len()));
     let mut walked = 0usize;
     let mut group: Vec<usize> = Vec::new();
-    let mut tri = Tri::NULL;
-    let filter = &plan.filter;
-    // Adds one group of rows tying on the first key, ordered by the other keys.
-    let mut take = |rows: &[u32], out: &mut Vec<usize>, tri: &mut Tri| {
-        group.clear();
-        group.extend(rows.iter().map(|r| *r as usize).filter(|&r| row_matches(filter, t, r, tri)));
+    let mut test = RowTest::new(&plan.filter, t);
+    // Adds the rows of `group` (tying on the first key) ordered by the other keys.
+    let take = |group: &mut Vec<usize>, out: &mut Vec<usize>| {
         group.sort_unstable_by(|a, b| plan.sorter.cmp_after_first(t, *a, *b));
         out.extend(group.iter().take(end - out.len()));
     };
+    let nulls_matching = |test: &mut RowTest<'_>, group: &mut Vec<usize>| {
+        group.clear();
+        group.extend(null_rows.iter().map(|r| *r as usize).filter(|&r| test.matches(r)));
+    };
     // Nulls first ascending, last descending.
     if !desc {
-        take(null_rows, &mut out, &mut tri);
+        nulls_matching(&mut test, &mut group);
+        take(&mut group, &mut out);
         walked += null_rows.len();
     }
     let n = sorted.len();
     // Position `i` of the walk, from the chosen end.
     let at = |i: usize| if desc { n - 1 - i } else { i };
+    let key_at = |i: usize| keys[at(i)];
+    // Rows with equal first keys are already in result order in the index (ascending walk)
+    // or in reverse (descending walk).
+    let by_index = plan.sorter.is_first_then_primary_key(t.schema());
     let mut i = 0;
+    // The walk goes a batch of positions at a time: the batch's rows are gathered and tested
+    // together, so that their random reads overlap, then taken in walk order, each group of
+    // equal keys ordered by the other sort keys. A batch ends where the key changes, so no
+    // group is split (a group longer than a batch is one batch).
+    let mut rows: Vec<usize> = Vec::with_capacity(WALK_BATCH);
+    let mut pass: Vec<u8> = Vec::with_capacity(WALK_BATCH);
     while out.len() < end && i < n {
-        let p = at(i);
-        let same = |q: usize| keys.get(q) == keys.get(p);
-        if i + 1 == n || !same(at(i + 1)) {
-            // A group of one, the common case: no sorting.
-            let r = sorted[p] as usize;
-            if row_matches(filter, t, r, &mut tri) {
-                out.push(r);
+        let mut b = WALK_BATCH.min(n - i);
+        if i + b < n && key_at(i + b - 1) == key_at(i + b) {
+            let mut e = b - 1;
+            while e > 0 && key_at(i + e - 1) == key_at(i + e) {
+                e -= 1;
             }
-            i += 1;
-            walked += 1;
-        } else {
-            let mut j = i + 1;
-            while j < n && same(at(j)) {
-                j += 1;
-            }
-            let rows = if desc { &sorted[n - j..n - i] } else { &sorted[i..j] };
-            take(rows, &mut out, &mut tri);
-            walked += j - i;
-            i = j;
+            b = if e > 0 {
+                e
+            } else {
+                // One group fills the batch: take all of it.
+                let mut e = b;
+                while i + e < n && key_at(i + e - 1) == key_at(i + e) {
+                    e += 1;
+                }
+                e
+            };
         }
+        rows.clear();
+        if desc {
+            rows.extend(sorted[n - i - b..n - i].iter().rev().map(|r| *r as usize));
+        } else {
+            rows.extend(sorted[i..i + b].iter().map(|r| *r as usize));
+        }
+        pass.clear();
+        pass.resize(b, 0);
+        test.batch(&rows, &mut pass);
+        // The batch's keys in ascending order; a group of equal keys is adjacent either way.
+        let batch_keys = if desc { &keys[n - i - b..n - i] } else { &keys[i..i + b] };
+        let ties = batch_keys.windows(2).any(|w| w[0] == w[1]);
+        if by_index || !ties {
+            // Walk order is result order, but for groups of equal keys in a descending walk
+            // under `by_index`, which it reverses.
+            if ties && desc {
+                let mut k = 0;
+                while k < b {
+                    let mut j = k + 1;
+                    while j < b && batch_keys[b - 1 - j] == batch_keys[b - 1 - k] {
+                        j += 1;
+                    }
+                    rows[k..j].reverse();
+                    pass[k..j].reverse();
+                    k = j;
+                }
+            }
+            // Branch-free: every row is written, and the length advances past the passing ones.
+            let base = out.len();
+            out.resize(base + b, 0);
+            let mut w = base;
+            for (r, p) in rows.iter().zip(&pass) {
+                out[w] = *r;
+                w += usize::from(*p);
+            }
+            out.truncate(w.min(end));
+        } else {
+            let key = |k: usize| if desc { batch_keys[b - 1 - k] } else { batch_keys[k] };
+            let mut k = 0;
+            while k < b && out.len() < end {
+                let mut j = k + 1;
+                while j < b && key(j) == key(k) {
+                    j += 1;
+                }
+                group.clear();
+                group.extend(rows[k..j].iter().zip(&pass[k..j]).filter(|(_, p)| **p == 1).map(|(r, _)| *r));
+                take(&mut group, &mut out);
+                k = j;
+            }
+        }
+        i += b;
+        walked += b;
         if walked > budget {
             return None;
         }
     }
     if out.len() < end && desc {
-        take(null_rows, &mut out, &mut tri);
+        nulls_matching(&mut test, &mut group);
+        take(&mut group, &mut out);
     }
-    Some(out.get(offset..).map(<[usize]>::to_vec).unwrap_or_default())
+    out.drain(..offset.min(out.len()));
+    Some(out)
+}
+
+/// The page of a scan whose first sort key is an integer or timestamp column, or `None` for
+/// any other first key: the filter and a bounded top-k ([`TopK`]) in one pass over the chunks,
+/// per thread, the threads' selections merged at the end.
+///
+/// Once the selection holds its `offset + limit` rows, only rows whose first key could still
+/// enter it are tested: each chunk first compares the sort column with the selection's
+/// bound (one vectorised pass, like a filter leaf), and the filter runs only on the rows that
+/// pass: row by row when they are few, skipping the chunk when there are none. On a page of the latest users most chunks end there.
+pub(crate) fn scan_top(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<Vec<usize>> {
+    let (col, _) = plan.sorter.first()?;
+    let column = t.column(col);
+    let (Data::Int(values) | Data::Timestamp(values)) = &column.data else { return None };
+    let tops = parts(t, plan.threads, |chunks| {
+        let mut top = TopK::new(&plan.sorter, t, end);
+        let mut chunk = Chunk::new();
+        let mut test = RowTest::new(&plan.filter, t);
+        let (mut rows, mut pass) = (Vec::with_capacity(WALK_BATCH), Vec::with_capacity(WALK_BATCH));
+        for c in chunks {
+            let start = c * CHUNK;
+            let n = CHUNK.min(t.len() - start);
+            let mut active = prefix(n);
+            if let Some(admit) = top.admit() {
+                let mut ok = [u64::MAX; WORDS];
+                match admit.values {
+                    Values::All => {}
+                    Values::Nothing => ok = [0; WORDS],
+                    Values::AtMost(x) => fill(&mut ok, &values[start..start + n], |v| *v <= x),
+                    Values::AtLeast(x) => fill(&mut ok, &values[start..start + n], |v| *v >= x),
+                }
+                if let Some(validity) = &column.validity {
+                    for (o, valid) in ok.iter_mut().zip(validity.words(start / 64, WORDS)) {
+                        *o = if admit.nulls { *o | !valid } else { *o & valid };
+                    }
+                }
+                for (a, o) in active.iter_mut().zip(ok) {
+                    *a &= o;
+                }
+                let admitted: u32 = active.iter().map(|w| w.count_ones()).sum();
+                if admitted == 0 {
+                    continue;
+                }
+                if (admitted as usize) <= WALK_BATCH {
+                    // A few rows: test them alone rather than the whole chunk.
+                    rows.clear();
+                    for_each_set(&active, |i| rows.push(start + i));
+                    pass.clear();
+                    pass.resize(rows.len(), 0);
+                    test.batch(&rows, &mut pass);
+                    for (r, _) in rows.iter().zip(&pass).filter(|(_, p)| **p == 1) {
+                        top.push(*r);
+                    }
+                    continue;
+                }
+            }
+            let selected = chunk.select(&plan.filter, t, start, n, &active);
+            for_each_set(selected, |i| top.push(start + i));
+        }
+        top
+    });
+    let mut tops = tops.into_iter();
+    let mut top = tops.next()?;
+    for other in tops {
+        top.merge(other);
+    }
+    Some(top.finish(offset, end))
+}
+
+/// The first `end` matching rows in table order (a page without sort keys): an index's
+/// candidates when it has few, else a scan that stops at the `end`th match.
+pub(crate) fn first_matches(plan: &Plan, t: &Table, end: usize) -> Vec<usize> {
+    if candidates(plan, t).is_some() {
+        let mut rows = matching(plan, t);
+        rows.truncate(end);
+        return rows;
+    }
+    let mut rows = Vec::new();
+    let mut chunk = Chunk::new();
+    for start in (0..t.len()).step_by(CHUNK) {
+        if rows.len() >= end {
+            break;
+        }
+        let n = CHUNK.min(t.len() - start);
+        for_each_set(chunk.select(&plan.filter, t, start, n, &prefix(n)), |i| {
+            if rows.len() < end {
+                rows.push(start + i);
+            }
+        });
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -411,6 +649,95 @@ mod tests {
 
     use super::*;
     use crate::compile;
+
+    /// Many rows tying on the sort's first key (20 distinct `createdAt` values, `lastLogin`
+    /// mostly null or one of 5): every path, both directions, with the primary key ascending
+    /// (the index's own tie order) or descending, gives the reference page: the matching
+    /// rows sorted by the keys' values, then table order.
+    #[test]
+    fn ties_on_the_first_key_are_ordered_like_the_reference() {
+        let profile = roster_schema::profiles::by_name("identity").unwrap();
+        let schema = &profile.schema;
+        let id = |name: &str| schema.field(name).unwrap().0;
+        let (created, last) = (id("createdAt").index(), id("lastLogin").index());
+        let records: Vec<roster_schema::Record> = profile
+            .generate(6_000, 3)
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.0[created] = Value::Timestamp(Timestamp(1_600_000_000_000_000 + (i as i64 * 7 % 20) * 1_000_000));
+                r.0[last] = if i % 3 == 0 {
+                    Value::Null
+                } else {
+                    Value::Timestamp(Timestamp(1_700_000_000_000_000 + (i as i64 % 5)))
+                };
+                r
+            })
+            .collect();
+        let table = Table::from_records(schema, records.clone()).unwrap();
+        let status_ne = |code| Pred::Cmp {
+            op: CmpOp::Ne,
+            lhs: Operand::Field(id("userStatus")),
+            rhs: Operand::Literal(Value::Enum(code)),
+        };
+        let created_gt = |micros| Pred::Cmp {
+            op: CmpOp::Gt,
+            lhs: Operand::Field(id("createdAt")),
+            rhs: Operand::Literal(Value::Timestamp(Timestamp(micros))),
+        };
+        let filters = [
+            Pred::Const(true),
+            status_ne(0),
+            Pred::And(vec![status_ne(0), created_gt(1_600_000_005_000_000)]),
+            Pred::And(vec![status_ne(1), Pred::IsNull { operand: Operand::Field(id("lastLogin")), negated: true }]),
+        ];
+        let key = |r: usize, field: &str| -> Option<i128> {
+            match &records[r].0[id(field).index()] {
+                Value::Timestamp(t) => Some(i128::from(t.0)),
+                Value::Uuid(u) => Some(*u as i128 ^ i128::MIN),
+                _ => None,
+            }
+        };
+        for filter in &filters {
+            for field in ["createdAt", "lastLogin"] {
+                for (desc, pk_desc) in [(true, false), (false, false), (true, true), (false, true)] {
+                    let dir = |d: bool| if d { roster_ast::Direction::Desc } else { roster_ast::Direction::Asc };
+                    let sort = vec![
+                        TypedSortKey { field: id(field), direction: dir(desc) },
+                        TypedSortKey { field: schema.primary_key, direction: dir(pk_desc) },
+                    ];
+                    for (offset, limit) in [(0, 1), (0, 30), (13, 50), (290, 40), (0, 7_000)] {
+                        let q = TypedQuery {
+                            filter: filter.clone(),
+                            sort: sort.clone(),
+                            projection: vec![],
+                            limit: Some(limit),
+                            offset,
+                        };
+                        let mut want = compile(schema, &q).with_access(Access::Scan).matching(&table);
+                        // Ascending with nulls first; descending reverses that; then table order.
+                        want.sort_by(|&a, &b| {
+                            let by = |f: &str, d: bool| {
+                                let o = key(a, f).cmp(&key(b, f));
+                                if d { o.reverse() } else { o }
+                            };
+                            by(field, desc).then(by("id", pk_desc)).then(a.cmp(&b))
+                        });
+                        let want: Vec<usize> = want.into_iter().skip(offset as usize).take(limit as usize).collect();
+                        for access in [Access::Auto, Access::Scan, Access::Index] {
+                            for threads in [1, 2] {
+                                let plan = compile(schema, &q).with_access(access).with_threads(threads);
+                                assert_eq!(
+                                    plan.rows(&table),
+                                    want,
+                                    "{filter:?} {field} desc {desc} pk desc {pk_desc} {offset}+{limit} {access:?} {threads}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// Every path and thread count gives the scan's answer (the integration tests cover the
     /// same with a naive reference, on tables too small for threads outside unit tests).

@@ -110,13 +110,36 @@ pub(crate) fn fill<T>(out: &mut Words, values: &[T], pred: impl Fn(&T) -> bool) 
         for (b, v) in bytes.iter_mut().zip(block) {
             *b = u8::from(pred(v));
         }
-        let mut bits = 0u64;
-        for (j, eight) in bytes.chunks_exact(8).enumerate() {
-            let mut le = [0u8; 8];
-            le.copy_from_slice(eight);
-            bits |= (u64::from_le_bytes(le).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * j);
-        }
-        *word = bits;
+        *word = pack_word(&bytes);
+    }
+}
+
+/// Bit `j` of the result is byte `j` of `bytes` (each 0 or 1), by the
+/// multiplication described at [`fill`].
+#[inline]
+fn pack_word(bytes: &[u8; 64]) -> u64 {
+    let mut bits = 0u64;
+    for (j, eight) in bytes.chunks_exact(8).enumerate() {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(eight);
+        bits |= (u64::from_le_bytes(le).wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * j);
+    }
+    bits
+}
+
+/// `out`'s bit `i` is `bytes[i]` (each 0 or 1, at most [`CHUNK`] of them); later bits are 0.
+#[inline]
+pub(crate) fn pack(bytes: &[u8], out: &mut Words) {
+    *out = [0; WORDS];
+    for (word, block) in out.iter_mut().zip(bytes.chunks(64)) {
+        *word = match <&[u8; 64]>::try_from(block) {
+            Ok(full) => pack_word(full),
+            Err(_) => {
+                let mut last = [0u8; 64];
+                last[..block.len()].copy_from_slice(block);
+                pack_word(&last)
+            }
+        };
     }
 }
 
@@ -154,6 +177,19 @@ mod tests {
         let mut seen = Vec::new();
         for_each_set(&out, |i| seen.push(i));
         assert_eq!(seen, (0..130).filter(|v| v % 7 == 0).collect::<Vec<usize>>());
+    }
+
+    #[test]
+    fn pack_matches_the_bytes() {
+        for n in [0, 1, 7, 8, 9, 63, 64, 65, 130, CHUNK] {
+            let bytes: Vec<u8> = (0..n).map(|i| u8::from(i % 3 == 0 || i % 7 == 5)).collect();
+            let mut out = [u64::MAX; WORDS];
+            pack(&bytes, &mut out);
+            for i in 0..CHUNK {
+                let want = bytes.get(i).is_some_and(|b| *b == 1);
+                assert_eq!(out[i / 64] >> (i % 64) & 1 == 1, want, "n {n} bit {i}");
+            }
+        }
     }
 
     #[test]

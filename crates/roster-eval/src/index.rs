@@ -2,7 +2,9 @@
 //! [`Table::build_indexes`], and dropped when a row is pushed.
 //!
 //! - A **sorted permutation** for integer and timestamp columns: every row number, nulls first
-//!   (in table order), then by value ascending, ties in table order. A range filter
+//!   (in table order), then by value ascending, ties by the primary key ascending, then in
+//!   table order — the order of the common sort `column, primary key`, so that a walk for it
+//!   needs no sorting of tied rows (see [`crate::access`]). A range filter
 //!   (`createdAt gt T`) is a slice of it found by binary search, so its match count costs
 //!   `O(log n)`, and a page sorted by the column is a walk from either end that stops after
 //!   `offset + limit` matches (see [`crate::access`]).
@@ -20,7 +22,8 @@ use std::sync::OnceLock;
 
 use roster_ast::CmpOp;
 
-use crate::table::{Column, Data, Table};
+use crate::sort::Sorter;
+use crate::table::{Data, Table};
 
 /// The index of one column.
 #[derive(Debug, Clone)]
@@ -74,11 +77,12 @@ impl Table {
     /// The index of column `col`, built on first use; `None` when the column has no index.
     pub(crate) fn index(&self, col: usize) -> Option<&ColumnIndex> {
         let cell = self.indexes().columns.get(col)?;
-        cell.get_or_init(|| build(self.column(col), self.len())).as_ref()
+        cell.get_or_init(|| build(self, col)).as_ref()
     }
 }
 
-fn build(column: &Column, len: usize) -> Option<ColumnIndex> {
+fn build(t: &Table, col: usize) -> Option<ColumnIndex> {
+    let (column, len) = (t.column(col), t.len());
     if u32::try_from(len).is_err() {
         return None;
     }
@@ -93,6 +97,11 @@ fn build(column: &Column, len: usize) -> Option<ColumnIndex> {
                 if valid(row) { pairs.push((*value, r)) } else { nulls.push(r) }
             }
             pairs.sort_unstable();
+            // Ties by primary key, then row (the pairs' order): stable within equal keys.
+            let pk = Sorter::primary_key(t.schema());
+            for group in pairs.chunk_by_mut(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+                group.sort_by(|a, b| pk.cmp_rows(t, a.1 as usize, b.1 as usize));
+            }
             let null_count = nulls.len();
             nulls.extend(pairs.iter().map(|(_, r)| *r));
             let keys = pairs.into_iter().map(|(k, _)| k).collect();

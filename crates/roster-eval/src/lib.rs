@@ -73,6 +73,7 @@ pub mod document;
 mod document_table;
 mod error;
 mod export;
+mod fused;
 mod general;
 mod index;
 mod plan;

@@ -103,17 +103,29 @@ impl Plan {
             return Vec::new();
         }
         self.assert_table(t);
-        if self.limit.is_some() && method == Method::Auto {
-            let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
-            let limit = self.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-            if let Some(page) = access::walk(self, t, offset, offset.saturating_add(limit)) {
+        let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        if let (Some(limit), Method::Auto) = (self.limit, method) {
+            let end = offset.saturating_add(usize::try_from(limit).unwrap_or(usize::MAX));
+            if self.sorter.first().is_none() {
+                // No sort keys: table order is the order, and the scan can stop early.
+                let rows = match self.filter {
+                    Node::Const(false) => Vec::new(),
+                    Node::Const(true) => (0..t.len().min(end)).collect(),
+                    _ => access::first_matches(self, t, end),
+                };
+                return rows.get(offset..).map(<[usize]>::to_vec).unwrap_or_default();
+            }
+            if let Some(page) = access::walk(self, t, offset, end) {
+                return page;
+            }
+            if let Some(page) = access::scan_top(self, t, offset, end) {
                 return page;
             }
         }
         let rows = self.matching(t);
         if self.sorter.first().is_none() {
             // No sort keys: table order is the order.
-            let offset = usize::try_from(self.offset).unwrap_or(usize::MAX).min(rows.len());
+            let offset = offset.min(rows.len());
             let limit = self.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
             return rows.into_iter().skip(offset).take(limit).collect();
         }

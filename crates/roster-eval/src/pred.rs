@@ -18,6 +18,7 @@ use roster_check::{ElemTest, Operand, Pred, ScalarFunc, StrOp};
 use roster_schema::{FieldType, Schema, Value};
 
 use crate::bits::{Tri, WORDS, Words, fill, for_each_set, is_empty};
+use crate::fused::{Fused, Leaf, in_set};
 use crate::general::{Expr, General, Lit, enum_type, holds};
 use crate::table::{Column, Data, Table};
 
@@ -94,6 +95,12 @@ pub(crate) enum Node {
         test: ElemBytes,
     },
     General(General),
+    /// Two or more fixed-width, two-valued leaves of an `and`, run as one kernel
+    /// ([`crate::fused`]); `nodes` are the leaves as nodes, for the index paths.
+    Fused {
+        nodes: Vec<Node>,
+        fused: Fused,
+    },
 }
 
 /// An [`ElemTest`] prepared for the bytes of an array's storage text
@@ -293,18 +300,51 @@ fn junction(schema: &Schema, preds: &[Pred], is_and: bool) -> Node {
             // The identity element drops out; the absorbing one decides.
             Node::Const(b) if b == is_and => {}
             Node::Const(b) => return Node::Const(b),
-            Node::And(inner) if is_and => children.extend(inner),
+            // An `and` inside an `and` is flattened, its fused leaves too, to be fused again
+            // with their new siblings.
+            Node::And(inner) if is_and => {
+                for c in inner {
+                    match c {
+                        Node::Fused { nodes, .. } => children.extend(nodes),
+                        c => children.push(c),
+                    }
+                }
+            }
+            Node::Fused { nodes, .. } if is_and => children.extend(nodes),
             Node::Or(inner) if !is_and => children.extend(inner),
             node => children.push(node),
         }
     }
     children.sort_by_key(Node::cost);
+    if is_and {
+        children = fuse(schema, children);
+    }
     match children.len() {
         0 => Node::Const(is_and),
         1 => children.pop().unwrap_or(Node::Const(is_and)),
         _ if is_and => Node::And(children),
         _ => Node::Or(children),
     }
+}
+
+/// The children of an `and` (cheapest first) with their fixed-width leaves, when there are
+/// two or more, fused into one node that runs first.
+fn fuse(schema: &Schema, children: Vec<Node>) -> Vec<Node> {
+    let (leaves, rest): (Vec<(Node, Leaf)>, Vec<Node>) =
+        children.into_iter().fold((Vec::new(), Vec::new()), |(mut leaves, mut rest), node| {
+            match Leaf::of(schema, &node) {
+                Some(leaf) => leaves.push((node, leaf)),
+                None => rest.push(node),
+            }
+            (leaves, rest)
+        });
+    if leaves.len() < 2 {
+        return leaves.into_iter().map(|(node, _)| node).chain(rest).collect();
+    }
+    let (nodes, leaves): (Vec<Node>, Vec<Leaf>) = leaves.into_iter().unzip();
+    let mut out = vec![Node::Fused { nodes, fused: Fused::new(leaves) }];
+    out.extend(rest);
+    out
 }
 
 fn cmp(schema: &Schema, op: CmpOp, lhs: &Operand, rhs: &Operand) -> Node {
@@ -429,12 +469,6 @@ fn sorted<T: Ord>(values: &[Value], get: impl Fn(&Value) -> Option<T>) -> Option
     Some(set)
 }
 
-/// Membership in a sorted set: a scan for small sets, binary search for larger ones.
-#[inline]
-fn in_set<T: Ord>(set: &[T], v: &T) -> bool {
-    if set.len() <= 8 { set.contains(v) } else { set.binary_search(v).is_ok() }
-}
-
 /// `out = values op lit`, with the operator dispatched outside the loop.
 fn fill_cmp<T: Ord + Copy>(out: &mut Words, values: &[T], op: CmpOp, lit: T) {
     match op {
@@ -470,7 +504,9 @@ impl Node {
             Node::AllElements { .. } => 48,
             Node::General(_) => 64,
             Node::Not(inner) => inner.cost(),
-            Node::And(children) | Node::Or(children) => children.iter().map(Node::cost).sum(),
+            Node::And(children) | Node::Or(children) | Node::Fused { nodes: children, .. } => {
+                children.iter().map(Node::cost).sum()
+            }
         }
     }
 
@@ -646,6 +682,10 @@ impl Node {
             Node::General(g) => {
                 *out = Tri::NULL;
                 for_each_set(active, |i| out.set(i, g.eval(t, start + i)));
+            }
+            Node::Fused { fused, .. } => {
+                fused.eval(t, start, n, &mut out.t);
+                out.complement_t();
             }
         }
     }

@@ -107,7 +107,7 @@ impl Sorter {
 
     /// The entry of a row, and whether entries order rows exactly on the first key (false
     /// when it is a string prefix).
-    fn encoder<'a>(&'a self, t: &'a Table) -> (Box<dyn Fn(usize) -> Entry + 'a>, bool) {
+    fn encoder<'a>(&'a self, t: &'a Table) -> (Box<dyn Fn(usize) -> Entry + Send + 'a>, bool) {
         let Some(key) = self.keys.first() else {
             return (Box::new(|row| Entry { null: 0, key: 0, row }), true);
         };
@@ -142,6 +142,22 @@ impl Sorter {
         }
     }
 
+    /// The order of `schema`'s primary key, ascending.
+    pub(crate) fn primary_key(schema: &Schema) -> Sorter {
+        Sorter::new(schema, &[TypedSortKey { field: schema.primary_key, direction: Direction::Asc }])
+    }
+
+    /// Orders two rows by every key (not by table order).
+    pub(crate) fn cmp_rows(&self, t: &Table, a: usize, b: usize) -> Ordering {
+        self.keys.iter().map(|k| k.cmp(t, a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+    }
+
+    /// Whether the keys are a first key then the primary key ascending: ties on the first key
+    /// are then in a sorted permutation's order ([`crate::index`]).
+    pub(crate) fn is_first_then_primary_key(&self, schema: &Schema) -> bool {
+        matches!(self.keys.as_slice(), [_, k] if k.col == schema.primary_key.index() && !k.desc)
+    }
+
     /// The first key's column and whether it is descending.
     pub(crate) fn first(&self) -> Option<(usize, bool)> {
         self.keys.first().map(|k| (k.col, k.desc))
@@ -171,14 +187,6 @@ impl Sorter {
         if end <= offset {
             return Vec::new();
         }
-        let (encode, exact) = self.encoder(t);
-        // The rest of the order after the normalised first key.
-        let rest = if exact { self.keys.get(1..).unwrap_or_default() } else { &self.keys[..] };
-        let cmp = |a: &Entry, b: &Entry| {
-            (a.null, a.key).cmp(&(b.null, b.key)).then_with(|| {
-                rest.iter().map(|k| k.cmp(t, a.row, b.row)).find(|o| o.is_ne()).unwrap_or_else(|| a.row.cmp(&b.row))
-            })
-        };
         let top_k = match method {
             Method::Auto => end <= m / 2,
             #[cfg(test)]
@@ -186,40 +194,135 @@ impl Sorter {
             #[cfg(test)]
             Method::TopK => end < m,
         };
-        let mut entries = if top_k {
-            top(rows.iter().map(|&row| encode(row)), end, cmp)
-        } else {
-            rows.iter().map(|&row| encode(row)).collect()
-        };
-        entries.sort_unstable_by(cmp);
-        entries.get(offset..end).unwrap_or_default().iter().map(|e| e.row).collect()
+        let mut top = TopK::new(self, t, if top_k { end } else { usize::MAX });
+        for &row in rows {
+            top.push(row);
+        }
+        top.finish(offset, end)
     }
 }
 
-/// The `k` (at least 1) least entries, unsorted. Entries are gathered in a buffer of about
-/// `2k`; whenever it fills, selection keeps its `k` least and their greatest becomes a bound
-/// that later entries must beat to enter, so most rows cost one comparison and memory stays
-/// `O(k)`.
-fn top(entries: impl Iterator<Item = Entry>, k: usize, cmp: impl Fn(&Entry, &Entry) -> Ordering) -> Vec<Entry> {
-    let capacity = k.saturating_mul(2).max(k + 64);
-    let mut buf: Vec<Entry> = Vec::new();
-    let mut bound: Option<Entry> = None;
-    for entry in entries {
-        if bound.as_ref().is_some_and(|b| cmp(&entry, b).is_ge()) {
-            continue;
+/// Which rows may still enter a [`TopK`] whose first key is an integer or timestamp column:
+/// every other row orders after its current `k` least on that key alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Admit {
+    /// Null rows may enter.
+    pub(crate) nulls: bool,
+    /// Which non-null values may enter.
+    pub(crate) values: Values,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Values {
+    All,
+    Nothing,
+    AtMost(i64),
+    AtLeast(i64),
+}
+
+/// The `k` least rows in sort order, fed one row at a time. Entries are gathered in a buffer
+/// of about `2k`; whenever it fills, selection keeps its `k` least and their greatest becomes
+/// a bound that later entries must beat to enter, so most rows cost one comparison and
+/// memory stays `O(k)`. With `k = usize::MAX` it keeps every row (a full sort).
+pub(crate) struct TopK<'a> {
+    sorter: &'a Sorter,
+    t: &'a Table,
+    encode: Box<dyn Fn(usize) -> Entry + Send + 'a>,
+    /// The keys compared after the normalised first key.
+    rest: &'a [Key],
+    k: usize,
+    capacity: usize,
+    buf: Vec<Entry>,
+    bound: Option<Entry>,
+}
+
+impl<'a> TopK<'a> {
+    pub(crate) fn new(sorter: &'a Sorter, t: &'a Table, k: usize) -> TopK<'a> {
+        let (encode, exact) = sorter.encoder(t);
+        let rest = if exact { sorter.keys.get(1..).unwrap_or_default() } else { &sorter.keys[..] };
+        let k = k.max(1);
+        let capacity = k.saturating_mul(2).max(k.saturating_add(64));
+        TopK { sorter, t, encode, rest, k, capacity, buf: Vec::new(), bound: None }
+    }
+
+    fn cmp(&self, a: &Entry, b: &Entry) -> Ordering {
+        order(self.rest, self.t, a, b)
+    }
+
+    /// Offers row `row`.
+    #[inline]
+    pub(crate) fn push(&mut self, row: usize) {
+        let entry = (self.encode)(row);
+        if self.bound.as_ref().is_some_and(|b| self.cmp(&entry, b).is_ge()) {
+            return;
         }
-        buf.push(entry);
-        if buf.len() >= capacity {
-            buf.select_nth_unstable_by(k - 1, &cmp);
-            buf.truncate(k);
-            bound = buf.last().copied();
+        self.buf.push(entry);
+        if self.buf.len() >= self.capacity {
+            self.shrink();
+            self.bound = self.buf.last().copied();
         }
     }
-    if buf.len() > k {
-        buf.select_nth_unstable_by(k - 1, &cmp);
-        buf.truncate(k);
+
+    /// Keeps the `k` least entries (unsorted; the greatest of them last).
+    fn shrink(&mut self) {
+        if self.buf.len() > self.k {
+            let (rest, t) = (self.rest, self.t);
+            self.buf.select_nth_unstable_by(self.k - 1, |a, b| order(rest, t, a, b));
+            self.buf.truncate(self.k);
+        }
     }
-    buf
+
+    /// The rows that may still enter, when the first key is an integer or timestamp column
+    /// and a bound is set; `None` when any row may.
+    pub(crate) fn admit(&self) -> Option<Admit> {
+        let b = self.bound?;
+        let key = self.sorter.keys.first()?;
+        if !matches!(self.t.column(key.col).data, Data::Int(_) | Data::Timestamp(_)) {
+            return None;
+        }
+        // As in `encoder`: (null rank, key), the key of a value its offset-binary bits,
+        // complemented when descending.
+        let (present, missing) = if key.desc { (0, 1) } else { (1, 0) };
+        let decode = |k: u128| ((k as u64) ^ (1 << 63)).cast_signed();
+        let values = match present.cmp(&b.null) {
+            Ordering::Less => Values::All,
+            Ordering::Greater => Values::Nothing,
+            // Equal first keys may still enter on the later keys.
+            Ordering::Equal if key.desc => Values::AtLeast(decode(!b.key)),
+            Ordering::Equal => Values::AtMost(decode(b.key)),
+        };
+        Some(Admit { nulls: missing <= b.null, values })
+    }
+
+    /// Merges another selection's entries into this one.
+    pub(crate) fn merge(&mut self, other: TopK<'_>) {
+        for e in other.buf {
+            if self.bound.as_ref().is_some_and(|b| self.cmp(&e, b).is_ge()) {
+                continue;
+            }
+            self.buf.push(e);
+            if self.buf.len() >= self.capacity {
+                self.shrink();
+                self.bound = self.buf.last().copied();
+            }
+        }
+    }
+
+    /// The rows at sorted positions `offset..end` of the selection.
+    pub(crate) fn finish(mut self, offset: usize, end: usize) -> Vec<usize> {
+        self.shrink();
+        let (rest, t) = (self.rest, self.t);
+        self.buf.sort_unstable_by(|a, b| order(rest, t, a, b));
+        let end = end.min(self.buf.len());
+        self.buf.get(offset..end).unwrap_or_default().iter().map(|e| e.row).collect()
+    }
+}
+
+/// The order of two entries: the normalised first key, then `rest`, then table order.
+fn order(rest: &[Key], t: &Table, a: &Entry, b: &Entry) -> Ordering {
+    (a.null, a.key).cmp(&(b.null, b.key)).then_with(|| {
+        rest.iter().map(|k| k.cmp(t, a.row, b.row)).find(|o| o.is_ne()).unwrap_or_else(|| a.row.cmp(&b.row))
+    })
 }
 
 #[cfg(test)]
