@@ -100,6 +100,13 @@ fn chat_fast_path_pages_of_typical_queries() {
         r#"{"roles": {"$nin": ["admin", "bot"]}, "type": {"$ne": "bot"}}"#,
         r#"{"emails.address": {"$regex": "gmail"}, "name": {"$gte": "M"}}"#,
         r#"{"emails.verified": null}"#,
+        r#"{"name": {"$regex": "son"}}"#,
+        r#"{"name": {"$regex": "son$"}}"#,
+        r#"{"emails.address": {"$regex": "acme\\.co$"}}"#,
+        r#"{"nameInsensitive": {"$regex": "^$"}}"#,
+        r#"{"name": {"$regex": "^Jack Smith$"}}"#,
+        r#"{"emails.address": {"$regex": "example\\.org$"}, "customFields.level": {"$type": "int"}}"#,
+        r#"{"customFields.clearance": {"$in": ["High", "high"]}, "customFields.level": {"$lte": 3}}"#,
         r#"{"$or": [{"roles": {"$size": 0}}, {"emails": {"$exists": false}}]}"#,
         r#"{"username": {"$lt": "b"}, "name": {"$nin": [null, "Jack Smith"]}}"#,
     ];

@@ -29,6 +29,7 @@
 //!   final tie-breaker, which is what the reference's stable sort keeps.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 use roster_ast::{CmpOp, Direction};
 use roster_check::document::{DocPath, DocSortKey, TypeTest};
@@ -41,26 +42,138 @@ const BLOCK_WORDS: usize = 64;
 /// Documents per block.
 const BLOCK: usize = BLOCK_WORDS * 64;
 
-/// The distinct strings of one column, sorted by bytes: a string's key is its position.
-#[derive(Debug, Clone, Default)]
-struct Dict(Vec<String>);
+/// The distinct strings of one column, sorted by bytes, in one buffer: a string's key is
+/// its position.
+#[derive(Debug, Clone)]
+struct Dict {
+    text: String,
+    /// `text[starts[c]..starts[c + 1]]` is string `c`.
+    starts: Vec<usize>,
+}
+
+impl Default for Dict {
+    fn default() -> Dict {
+        Dict { text: String::new(), starts: vec![0] }
+    }
+}
 
 impl Dict {
+    fn build<'a>(strings: impl Iterator<Item = &'a str>) -> Dict {
+        let mut v: Vec<&str> = strings.collect();
+        v.sort_unstable();
+        v.dedup();
+        let mut d = Dict { text: String::with_capacity(v.iter().map(|s| s.len()).sum()), starts: vec![0] };
+        for s in v {
+            d.text.push_str(s);
+            d.starts.push(d.text.len());
+        }
+        d
+    }
+
+    fn len(&self) -> u64 {
+        (self.starts.len() - 1) as u64
+    }
+
+    fn get(&self, c: usize) -> &str {
+        self.text.get(self.starts[c]..self.starts[c + 1]).unwrap_or_default()
+    }
+
+    /// The first code whose string fails `pred` (which holds for a prefix of the codes).
+    fn partition(&self, pred: impl Fn(&str) -> bool) -> u64 {
+        let (mut lo, mut hi) = (0, self.starts.len() - 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(self.get(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo as u64
+    }
+
     fn code(&self, s: &str) -> Option<u64> {
-        self.0.binary_search_by(|d| d.as_str().cmp(s)).ok().map(|c| c as u64)
+        let c = self.partition(|d| d < s);
+        (c < self.len() && self.get(c as usize) == s).then_some(c)
     }
 
     /// How many strings sort before `s` (`or_equal`: before or equal to it).
     fn rank(&self, s: &str, or_equal: bool) -> u64 {
-        (if or_equal {
-            self.0.partition_point(|d| d.as_str() <= s)
-        } else {
-            self.0.partition_point(|d| d.as_str() < s)
-        }) as u64
+        if or_equal { self.partition(|d| d <= s) } else { self.partition(|d| d < s) }
     }
 
-    fn len(&self) -> u64 {
-        self.0.len() as u64
+    /// The codes of the strings `re` matches.
+    fn regex(&self, re: &regex::Regex) -> KeyTest {
+        let n = self.len();
+        let Some(lit) = Literal::of(re.as_str()) else {
+            let mut mask = vec![0u64; (n as usize).div_ceil(64)];
+            for c in 0..n as usize {
+                if re.is_match(self.get(c)) {
+                    mask[c / 64] |= 1 << (c % 64);
+                }
+            }
+            return KeyTest::Mask(mask);
+        };
+        let text = lit.text.as_str();
+        match (lit.start, lit.end) {
+            (true, true) => self.code(text).map_or(KeyTest::Never, KeyTest::Eq),
+            (true, false) => {
+                let lo = self.rank(text, false);
+                // Among the strings from `text` on, those starting with it come first.
+                let hi = self.partition(|d| d < text || d.starts_with(text));
+                KeyTest::range(lo, hi)
+            }
+            _ if text.is_empty() => KeyTest::range(0, n),
+            (false, end) => {
+                // Every occurrence in the buffer, kept when it lies within one string (and
+                // ends it, for `lit$`).
+                let mut mask = vec![0u64; (n as usize).div_ceil(64)];
+                for at in memchr::memmem::find_iter(self.text.as_bytes(), text.as_bytes()) {
+                    let c = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+                    let (stop, limit) = (at + text.len(), self.starts[c + 1]);
+                    if stop <= limit && (!end || stop == limit) {
+                        mask[c / 64] |= 1 << (c % 64);
+                    }
+                }
+                KeyTest::Mask(mask)
+            }
+        }
+    }
+}
+
+/// A regular expression that is literal text, optionally anchored at the start (`^`) and
+/// the end (`$`, the end of the text: no flags, so no multi-line mode).
+#[derive(Debug)]
+struct Literal {
+    start: bool,
+    text: String,
+    end: bool,
+}
+
+impl Literal {
+    fn of(pattern: &str) -> Option<Literal> {
+        let (start, rest) = match pattern.strip_prefix('^') {
+            Some(rest) => (true, rest),
+            None => (false, pattern),
+        };
+        let (end, rest) = match rest.strip_suffix('$') {
+            Some(body) if !body.ends_with('\\') => (true, body),
+            _ => (false, rest),
+        };
+        let mut text = String::with_capacity(rest.len());
+        let mut chars = rest.chars();
+        while let Some(ch) = chars.next() {
+            match ch {
+                '\\' => match chars.next() {
+                    // An escaped ASCII punctuation character is itself.
+                    Some(e) if e.is_ascii_punctuation() => text.push(e),
+                    _ => return None,
+                },
+                c if c.is_ascii_alphanumeric() || "_-@ ,:/'\"%&!<>=~`#".contains(c) => text.push(c),
+                _ => return None,
+            }
+        }
+        Some(Literal { start, text, end })
     }
 }
 
@@ -72,6 +185,9 @@ struct Values {
     dict: Dict,
     keys: Vec<u64>,
     has: Vec<bool>,
+    /// Element values (arrays, members) with at most 64 distinct keys (booleans, strings
+    /// of a small dictionary): per document, the set of its elements' keys as bits.
+    sets: Option<Vec<u64>>,
 }
 
 /// A number's key: monotone in the number (0 and -0 are one key).
@@ -79,6 +195,11 @@ fn num_key(x: f64) -> u64 {
     let x = if x == 0.0 { 0.0 } else { x };
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | 1 << 63 }
+}
+
+/// The number of a key made by [`num_key`].
+fn key_num(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 fn time_key(t: i64) -> u64 {
@@ -98,21 +219,20 @@ impl Values {
     /// `None` when a value is not of type `ty` or is a NaN (which compares with nothing).
     fn build(ty: Scalar, atoms: &[Option<&Atom>]) -> Option<Values> {
         let dict = if ty == Scalar::String {
-            let mut v: Vec<&str> = atoms
-                .iter()
-                .flatten()
-                .filter_map(|a| match a {
-                    Atom::Str(s) => Some(s.as_str()),
-                    _ => None,
-                })
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            Dict(v.into_iter().map(str::to_owned).collect())
+            Dict::build(atoms.iter().flatten().filter_map(|a| match a {
+                Atom::Str(s) => Some(s.as_str()),
+                _ => None,
+            }))
         } else {
             Dict::default()
         };
-        let mut out = Values { ty, dict, keys: Vec::with_capacity(atoms.len()), has: Vec::with_capacity(atoms.len()) };
+        let mut out = Values {
+            ty,
+            dict,
+            keys: Vec::with_capacity(atoms.len()),
+            has: Vec::with_capacity(atoms.len()),
+            sets: None,
+        };
         for a in atoms {
             match a {
                 None => {
@@ -130,16 +250,42 @@ impl Values {
         Some(out)
     }
 
-    /// The key of a value of this column's bracket; `None` for a string not in the
-    /// dictionary, a NaN, or another bracket.
     fn key(&self, a: &Atom) -> Option<u64> {
-        match (self.ty, a) {
-            (Scalar::String, Atom::Str(s)) => self.dict.code(s),
-            (Scalar::Number, Atom::Num(x)) if !x.is_nan() => Some(num_key(*x)),
-            (Scalar::Bool, Atom::Bool(b)) => Some(u64::from(*b)),
-            (Scalar::Timestamp, Atom::Time(t)) => Some(time_key(t.0)),
+        atom_key(self.ty, a, &self.dict)
+    }
+
+    /// How many keys there can be, when at most 64.
+    fn small_domain(&self) -> Option<u64> {
+        match self.ty {
+            Scalar::Bool => Some(2),
+            Scalar::String if self.dict.len() <= 64 => Some(self.dict.len()),
             _ => None,
         }
+    }
+
+    /// Element values of documents delimited by `starts`, with their key sets when the
+    /// domain is small.
+    fn with_sets(mut self, starts: &[usize]) -> Values {
+        if self.small_domain().is_some() {
+            let sets = starts
+                .windows(2)
+                .map(|w| (w[0]..w[1]).filter(|&e| self.has[e]).fold(0u64, |set, e| set | 1u64 << (self.keys[e] & 63)))
+                .collect();
+            self.sets = Some(sets);
+        }
+        self
+    }
+}
+
+/// The key of a value of type `ty`; `None` for a string not in `dict`, a NaN, or another
+/// type.
+fn atom_key(ty: Scalar, a: &Atom, dict: &Dict) -> Option<u64> {
+    match (ty, a) {
+        (Scalar::String, Atom::Str(s)) => dict.code(s),
+        (Scalar::Number, Atom::Num(x)) if !x.is_nan() => Some(num_key(*x)),
+        (Scalar::Bool, Atom::Bool(b)) => Some(u64::from(*b)),
+        (Scalar::Timestamp, Atom::Time(t)) => Some(time_key(t.0)),
+        _ => None,
     }
 }
 
@@ -155,6 +301,50 @@ enum Col {
     /// An array of objects: document `r`'s elements are `starts[r]..starts[r + 1]`, in every
     /// member's values.
     Objects { present: Vec<bool>, starts: Vec<usize>, members: Vec<Values> },
+    /// A map: one column per key seen.
+    Map { present: Vec<bool>, keys: BTreeMap<String, MapKey> },
+}
+
+/// The value types of map values, by MongoDB bracket (index: bracket - 1).
+const BRACKETS: [Scalar; 4] = [Scalar::Number, Scalar::String, Scalar::Bool, Scalar::Timestamp];
+
+/// Beyond this many distinct keys, a map stays per document.
+const MAX_MAP_KEYS: usize = 256;
+
+/// One key of a map field: per document, whether the map has the key, its value's bracket
+/// (index into [`BRACKETS`]) and its key within the bracket (`dict`: the strings).
+#[derive(Debug, Clone)]
+struct MapKey {
+    has: Vec<bool>,
+    brackets: Vec<u8>,
+    keys: Vec<u64>,
+    dict: Dict,
+}
+
+impl MapKey {
+    /// `None` for a NaN.
+    fn build(atoms: &[Option<&Atom>]) -> Option<MapKey> {
+        let dict = Dict::build(atoms.iter().flatten().filter_map(|a| match a {
+            Atom::Str(s) => Some(s.as_str()),
+            _ => None,
+        }));
+        let n = atoms.len();
+        let mut out =
+            MapKey { has: Vec::with_capacity(n), brackets: Vec::with_capacity(n), keys: Vec::with_capacity(n), dict };
+        for a in atoms {
+            let (b, k) = match a {
+                None => (0, 0),
+                Some(a) => {
+                    let b = a.bracket().saturating_sub(1);
+                    (b, atom_key(BRACKETS[usize::from(b)], a, &out.dict)?)
+                }
+            };
+            out.has.push(a.is_some());
+            out.brackets.push(b);
+            out.keys.push(k);
+        }
+        Some(out)
+    }
 }
 
 static MISSING: Slot = Slot::Missing;
@@ -189,7 +379,8 @@ fn build_col(docs: &[Doc], i: usize, ty: &DocType) -> Option<Col> {
                 }
                 starts.push(atoms.len());
             }
-            Some(Col::Array { present, starts, elems: Values::build(*ty, &atoms)? })
+            let elems = Values::build(*ty, &atoms)?.with_sets(&starts);
+            Some(Col::Array { present, starts, elems })
         }
         DocType::Objects(members) => {
             let (mut present, mut starts) = (Vec::with_capacity(docs.len()), vec![0]);
@@ -212,10 +403,42 @@ fn build_col(docs: &[Doc], i: usize, ty: &DocType) -> Option<Col> {
                 }
                 starts.push(starts.last().copied().unwrap_or(0) + slot_len(slot(d, i)));
             }
-            let members = members.iter().zip(&atoms).map(|(m, a)| Values::build(m.ty, a)).collect::<Option<_>>()?;
+            let members = members
+                .iter()
+                .zip(&atoms)
+                .map(|(m, a)| Some(Values::build(m.ty, a)?.with_sets(&starts)))
+                .collect::<Option<_>>()?;
             Some(Col::Objects { present, starts, members })
         }
-        DocType::Map => None,
+        DocType::Map => {
+            let n = docs.len();
+            let mut present = Vec::with_capacity(n);
+            let mut by_key: BTreeMap<&str, Vec<Option<&Atom>>> = BTreeMap::new();
+            for (r, d) in docs.iter().enumerate() {
+                match slot(d, i) {
+                    Slot::Missing => present.push(false),
+                    Slot::Map(entries) => {
+                        present.push(true);
+                        for (k, a) in entries {
+                            if by_key.len() >= MAX_MAP_KEYS && !by_key.contains_key(k.as_str()) {
+                                return None;
+                            }
+                            let col = by_key.entry(k.as_str()).or_insert_with(|| vec![None; n]);
+                            // The first of equal keys is the value (as `map_get` reads it).
+                            if col[r].is_none() {
+                                col[r] = Some(a);
+                            }
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+            let keys = by_key
+                .into_iter()
+                .map(|(k, atoms)| Some((k.to_owned(), MapKey::build(&atoms)?)))
+                .collect::<Option<_>>()?;
+            Some(Col::Map { present, keys })
+        }
     }
 }
 
@@ -285,6 +508,8 @@ enum KeyTest {
     In(Vec<u64>),
     /// A bit per dictionary code.
     Mask(Vec<u64>),
+    /// A number with an integral value in `[lo, hi)` (`$type` `"int"`, `"long"`).
+    Integral(f64, f64),
 }
 
 impl KeyTest {
@@ -298,6 +523,10 @@ impl KeyTest {
             KeyTest::Range(lo, hi) => *lo <= k && k <= *hi,
             KeyTest::In(v) => v.binary_search(&k).is_ok(),
             KeyTest::Mask(m) => m.get((k / 64) as usize).is_some_and(|w| (w >> (k % 64)) & 1 == 1),
+            KeyTest::Integral(lo, hi) => {
+                let x = key_num(k);
+                x.fract() == 0.0 && *lo <= x && x < *hi
+            }
         }
     }
 
@@ -307,82 +536,62 @@ impl KeyTest {
     }
 }
 
-/// `Some(prefix)` when `pattern` matches exactly the strings starting with `prefix`: `^`
-/// then characters that are literal in every context.
-fn literal_prefix(pattern: &str) -> Option<&str> {
-    let rest = pattern.strip_prefix('^')?;
-    rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-@ ,:/'\"%&!<>=~`#".contains(&b)).then_some(rest)
+/// A leaf's test on the keys of `v`.
+fn bind_leaf(leaf: &Leaf, v: &Values) -> Option<KeyTest> {
+    Some(bind_typed(leaf, v.ty, &v.dict))
 }
 
-/// A leaf's test on the keys of `v`; `None` when it cannot be one (`"int"`/`"long"` on
-/// numbers depend on the value).
-fn bind_leaf(leaf: &Leaf, v: &Values) -> Option<KeyTest> {
-    let same = |a: &Atom| a.bracket() == bracket(v.ty);
-    Some(match leaf {
-        Leaf::Eq(a) => v.key(a).map_or(KeyTest::Never, KeyTest::Eq),
-        Leaf::Cmp(_, a) if !same(a) => KeyTest::Never,
-        Leaf::Cmp(op, a) => match (v.ty, a) {
-            (Scalar::Number, Atom::Num(x)) if x.is_nan() => KeyTest::Never,
+/// A leaf's test on the keys of values of type `ty` (`dict`: the strings, for strings).
+fn bind_typed(leaf: &Leaf, ty: Scalar, dict: &Dict) -> KeyTest {
+    let key = |a: &Atom| atom_key(ty, a, dict);
+    match leaf {
+        Leaf::Eq(a) => key(a).map_or(KeyTest::Never, KeyTest::Eq),
+        Leaf::Cmp(_, a) if a.bracket() != bracket(ty) => KeyTest::Never,
+        Leaf::Cmp(op, a) => match (ty, a) {
             (Scalar::String, Atom::Str(s)) => {
-                let (below, upto, n) = (v.dict.rank(s, false), v.dict.rank(s, true), v.dict.len());
+                let (below, upto, n) = (dict.rank(s, false), dict.rank(s, true), dict.len());
                 match op {
                     CmpOp::Gt => KeyTest::range(upto, n),
                     CmpOp::Ge => KeyTest::range(below, n),
                     CmpOp::Lt => KeyTest::range(0, below),
                     CmpOp::Le => KeyTest::range(0, upto),
-                    CmpOp::Eq => v.dict.code(s).map_or(KeyTest::Never, KeyTest::Eq),
-                    CmpOp::Ne => v.dict.code(s).map_or(KeyTest::Always, KeyTest::Ne),
+                    CmpOp::Eq => dict.code(s).map_or(KeyTest::Never, KeyTest::Eq),
+                    CmpOp::Ne => dict.code(s).map_or(KeyTest::Always, KeyTest::Ne),
                 }
             }
-            _ => {
-                let k = v.key(a)?;
-                match op {
-                    CmpOp::Gt if k == u64::MAX => KeyTest::Never,
-                    CmpOp::Gt => KeyTest::Range(k + 1, u64::MAX),
-                    CmpOp::Ge => KeyTest::Range(k, u64::MAX),
-                    CmpOp::Lt if k == 0 => KeyTest::Never,
-                    CmpOp::Lt => KeyTest::Range(0, k - 1),
-                    CmpOp::Le => KeyTest::Range(0, k),
-                    CmpOp::Eq => KeyTest::Eq(k),
-                    CmpOp::Ne => KeyTest::Ne(k),
-                }
-            }
+            _ => match (key(a), op) {
+                // A NaN compares with nothing.
+                (None, _) | (Some(u64::MAX), CmpOp::Gt) | (Some(0), CmpOp::Lt) => KeyTest::Never,
+                (Some(k), CmpOp::Gt) => KeyTest::Range(k + 1, u64::MAX),
+                (Some(k), CmpOp::Ge) => KeyTest::Range(k, u64::MAX),
+                (Some(k), CmpOp::Lt) => KeyTest::Range(0, k - 1),
+                (Some(k), CmpOp::Le) => KeyTest::Range(0, k),
+                (Some(k), CmpOp::Eq) => KeyTest::Eq(k),
+                (Some(k), CmpOp::Ne) => KeyTest::Ne(k),
+            },
         },
         Leaf::In(list) => {
-            let mut keys: Vec<u64> = list.iter().filter_map(|a| v.key(a)).collect();
+            let mut keys: Vec<u64> = list.iter().filter_map(key).collect();
             keys.sort_unstable();
             keys.dedup();
             if keys.is_empty() { KeyTest::Never } else { KeyTest::In(keys) }
         }
-        Leaf::Regex(_) if v.ty != Scalar::String => KeyTest::Never,
-        Leaf::Regex(re) => match literal_prefix(re.as_str()) {
-            Some(p) => {
-                let lo = v.dict.rank(p, false);
-                let tail = v.dict.0.get(lo as usize..).unwrap_or_default();
-                KeyTest::range(lo, lo + tail.partition_point(|d| d.starts_with(p)) as u64)
-            }
-            None => {
-                let mut mask = vec![0u64; v.dict.0.len().div_ceil(64)];
-                for (c, s) in v.dict.0.iter().enumerate() {
-                    if re.is_match(s) {
-                        mask[c / 64] |= 1 << (c % 64);
-                    }
-                }
-                KeyTest::Mask(mask)
+        Leaf::Regex(_) if ty != Scalar::String => KeyTest::Never,
+        Leaf::Regex(re) => dict.regex(re),
+        Leaf::Type(t) => match (t.int_range(), ty) {
+            (Some((lo, hi)), Scalar::Number) => KeyTest::Integral(lo, hi),
+            _ => {
+                let fits = matches!(
+                    (t, ty),
+                    (TypeTest::Number, Scalar::Number)
+                        | (TypeTest::String, Scalar::String)
+                        | (TypeTest::Bool, Scalar::Bool)
+                        | (TypeTest::Date, Scalar::Timestamp)
+                );
+                if fits { KeyTest::Always } else { KeyTest::Never }
             }
         },
-        Leaf::Type(TypeTest::Int | TypeTest::Long) if v.ty == Scalar::Number => return None,
-        Leaf::Type(t) => {
-            let fits = matches!(
-                (t, v.ty),
-                (TypeTest::Number, Scalar::Number)
-                    | (TypeTest::String, Scalar::String)
-                    | (TypeTest::Bool, Scalar::Bool)
-                    | (TypeTest::Date, Scalar::Timestamp)
-            );
-            if fits { KeyTest::Always } else { KeyTest::Never }
-        }
-    })
+    }
 }
 
 /// A filter node bound to a table's columns.
@@ -396,6 +605,10 @@ enum Bound<'a> {
     Scalar(&'a Values, KeyTest),
     /// The field is present (`true`) or missing (`false`).
     Present(&'a [bool], bool),
+    /// The map has the key, and its value passes the test of its bracket.
+    MapKey(&'a MapKey, Box<[KeyTest; 4]>),
+    /// Some element's key is in the mask (documents' key sets).
+    AnyOf(&'a [u64], u64),
     /// Some element (of an array of scalars, or some element's member) passes.
     Elements(&'a [usize], &'a Values, KeyTest),
     /// The array of objects is missing or some element lacks the member.
@@ -478,6 +691,17 @@ fn by_cost(mut v: Vec<Bound<'_>>) -> Vec<Bound<'_>> {
     v
 }
 
+/// Some element passes: a test of the document's key set when there is one.
+fn elements<'a>(starts: &'a [usize], v: &'a Values, test: KeyTest) -> Bound<'a> {
+    match (&v.sets, v.small_domain()) {
+        (Some(sets), Some(n)) => {
+            let mask = (0..n).filter(|&k| test.test(k)).fold(0u64, |m, k| m | 1 << k);
+            Bound::AnyOf(sets, mask)
+        }
+        _ => Bound::Elements(starts, v, test),
+    }
+}
+
 /// `None`: the reference walk.
 fn bind_columns<'a>(t: &'a DocTable, n: &'a Node) -> Option<Bound<'a>> {
     let field = |i: &usize| t.col(*i);
@@ -489,39 +713,57 @@ fn bind_columns<'a>(t: &'a DocTable, n: &'a Node) -> Option<Bound<'a>> {
         Node::Any(DocPath::Field(i), leaf) => match field(i) {
             Col::Docs => return None,
             Col::Scalar(v) => Bound::Scalar(v, bind_leaf(leaf, v)?),
-            Col::Array { starts, elems, .. } => Bound::Elements(starts, elems, bind_leaf(leaf, elems)?),
-            Col::Objects { .. } => Bound::Const(false),
+            Col::Array { starts, elems, .. } => elements(starts, elems, bind_leaf(leaf, elems)?),
+            Col::Objects { .. } | Col::Map { .. } => Bound::Const(false),
         },
         Node::Any(DocPath::Member(i, j), leaf) => match field(i) {
             Col::Docs => return None,
             Col::Objects { starts, members, .. } => match members.get(*j) {
-                Some(v) => Bound::Elements(starts, v, bind_leaf(leaf, v)?),
+                Some(v) => elements(starts, v, bind_leaf(leaf, v)?),
                 None => Bound::Const(false),
             },
-            Col::Scalar(_) | Col::Array { .. } => Bound::Const(false),
+            Col::Scalar(_) | Col::Array { .. } | Col::Map { .. } => Bound::Const(false),
         },
+        Node::Any(DocPath::Key(i, k), leaf) => match field(i) {
+            Col::Docs => return None,
+            Col::Map { keys, .. } => match keys.get(k) {
+                Some(mk) => Bound::MapKey(mk, Box::new(BRACKETS.map(|ty| bind_typed(leaf, ty, &mk.dict)))),
+                None => Bound::Const(false),
+            },
+            Col::Scalar(_) | Col::Array { .. } | Col::Objects { .. } => Bound::Const(false),
+        },
+        Node::Null(DocPath::Key(i, k)) | Node::Exists(DocPath::Key(i, k)) => {
+            let want = matches!(n, Node::Exists(_));
+            match field(i) {
+                Col::Docs => return None,
+                Col::Map { keys, .. } => keys.get(k).map_or(Bound::Const(!want), |mk| Bound::Present(&mk.has, want)),
+                Col::Scalar(_) | Col::Array { .. } | Col::Objects { .. } => Bound::Const(!want),
+            }
+        }
         Node::Null(DocPath::Field(i)) | Node::Exists(DocPath::Field(i)) => {
             let want = matches!(n, Node::Exists(_));
             match field(i) {
                 Col::Docs => return None,
                 Col::Scalar(v) => Bound::Present(&v.has, want),
-                Col::Array { present, .. } | Col::Objects { present, .. } => Bound::Present(present, want),
+                Col::Array { present, .. } | Col::Objects { present, .. } | Col::Map { present, .. } => {
+                    Bound::Present(present, want)
+                }
             }
         }
         Node::Null(DocPath::Member(i, j)) => match field(i) {
             Col::Docs => return None,
             Col::Objects { present, starts, members } => Bound::MemberNull(present, starts, members.get(*j)?),
             Col::Scalar(v) => Bound::Present(&v.has, false),
-            Col::Array { present, .. } => Bound::Present(present, false),
+            Col::Array { present, .. } | Col::Map { present, .. } => Bound::Present(present, false),
         },
         Node::Exists(DocPath::Member(i, j)) => match field(i) {
             Col::Docs => return None,
             Col::Objects { starts, members, .. } => Bound::MemberExists(starts, members.get(*j)?),
-            Col::Scalar(_) | Col::Array { .. } => Bound::Const(false),
+            Col::Scalar(_) | Col::Array { .. } | Col::Map { .. } => Bound::Const(false),
         },
         Node::Size(i, len) => match field(i) {
             Col::Docs => return None,
-            Col::Scalar(_) => Bound::Const(false),
+            Col::Scalar(_) | Col::Map { .. } => Bound::Const(false),
             Col::Array { present, starts, .. } | Col::Objects { present, starts, .. } => {
                 Bound::Size(present, starts, *len)
             }
@@ -532,7 +774,7 @@ fn bind_columns<'a>(t: &'a DocTable, n: &'a Node) -> Option<Bound<'a>> {
                 Some(keys) => Bound::ArrayEq(present, starts, elems, keys),
                 None => Bound::Const(false),
             },
-            Col::Scalar(_) | Col::Objects { .. } => Bound::Const(false),
+            Col::Scalar(_) | Col::Objects { .. } | Col::Map { .. } => Bound::Const(false),
         },
         Node::ElemMatch(i, inner) => match field(i) {
             Col::Docs => return None,
@@ -540,11 +782,9 @@ fn bind_columns<'a>(t: &'a DocTable, n: &'a Node) -> Option<Bound<'a>> {
             Col::Objects { starts, members, .. } => {
                 Bound::ElemMatch(starts, bind_elem(inner, ElemSrc::Objects(members))?)
             }
-            Col::Scalar(_) => Bound::Const(false),
+            Col::Scalar(_) | Col::Map { .. } => Bound::Const(false),
         },
-        Node::Any(DocPath::Key(..) | DocPath::Elem(_), _)
-        | Node::Null(DocPath::Key(..) | DocPath::Elem(_))
-        | Node::Exists(DocPath::Key(..) | DocPath::Elem(_)) => return None,
+        Node::Any(DocPath::Elem(_), _) | Node::Null(DocPath::Elem(_)) | Node::Exists(DocPath::Elem(_)) => return None,
     })
 }
 
@@ -593,10 +833,11 @@ impl Bound<'_> {
     fn cost(&self) -> u32 {
         match self {
             Bound::Const(_) => 0,
-            Bound::Present(..) => 1,
+            Bound::Present(..) | Bound::AnyOf(..) => 1,
             Bound::Scalar(_, KeyTest::Eq(_) | KeyTest::Range(..) | KeyTest::Never | KeyTest::Always) => 2,
             Bound::Size(..) => 2,
             Bound::Scalar(..) => 3,
+            Bound::MapKey(..) => 4,
             Bound::Elements(..) | Bound::MemberNull(..) | Bound::MemberExists(..) | Bound::ArrayEq(..) => 6,
             Bound::ElemMatch(..) => 12,
             Bound::Docs(_) => 60,
@@ -656,6 +897,10 @@ impl Bound<'_> {
                 }
             }
             Bound::Present(p, want) => dense(cand, out, base, |r| p[r] == *want),
+            Bound::AnyOf(sets, mask) => dense(cand, out, base, |r| sets[r] & mask != 0),
+            Bound::MapKey(mk, tests) => {
+                dense(cand, out, base, |r| mk.has[r] && tests[usize::from(mk.brackets[r])].test(mk.keys[r]))
+            }
             Bound::Elements(starts, v, t) => {
                 sparse(cand, out, base, |r| (starts[r]..starts[r + 1]).any(|e| v.has[e] && t.test(v.keys[e])))
             }
@@ -704,12 +949,15 @@ enum SortCol<'a> {
     Scalar(&'a Values),
     Array(&'a [bool], &'a [usize], &'a Values),
     Member(&'a [bool], &'a [usize], &'a Values),
+    MapKey(&'a MapKey),
     Docs,
 }
 
+/// Sort keys: the rank (empty array, missing, value) above a map value's bracket above the
+/// value's key.
 const EMPTY: u128 = 0;
-const MISSING_KEY: u128 = 1 << 64;
-const VALUE: u128 = 2 << 64;
+const MISSING_KEY: u128 = 1 << 72;
+const VALUE: u128 = 2 << 72;
 
 /// One document's key for one sort key.
 #[derive(Debug, Clone, Copy)]
@@ -730,7 +978,7 @@ impl<'a> SortKey<'a> {
             DocPath::Field(i) => match t.col(*i) {
                 Col::Scalar(v) => SortCol::Scalar(v),
                 Col::Array { present, starts, elems } => SortCol::Array(present, starts, elems),
-                Col::Objects { .. } | Col::Docs => SortCol::Docs,
+                Col::Objects { .. } | Col::Map { .. } | Col::Docs => SortCol::Docs,
             },
             DocPath::Member(i, j) => match t.col(*i) {
                 Col::Objects { present, starts, members } => match members.get(*j) {
@@ -739,7 +987,11 @@ impl<'a> SortKey<'a> {
                 },
                 _ => SortCol::Docs,
             },
-            DocPath::Key(..) => SortCol::Docs,
+            DocPath::Key(i, k) => match t.col(*i) {
+                Col::Map { keys, .. } => keys.get(k).map_or(SortCol::Missing, SortCol::MapKey),
+                Col::Docs => SortCol::Docs,
+                Col::Scalar(_) | Col::Array { .. } | Col::Objects { .. } => SortCol::Missing,
+            },
             DocPath::Elem(_) => SortCol::Missing,
         };
         SortKey { col, key }
@@ -782,6 +1034,13 @@ impl<'a> SortKey<'a> {
                     MISSING_KEY
                 } else {
                     self.pick(keys.iter().zip(has).filter(|(_, h)| **h).map(|(k, _)| *k))
+                }
+            }
+            SortCol::MapKey(mk) => {
+                if mk.has[r] {
+                    VALUE | u128::from(mk.brackets[r]) << 64 | u128::from(mk.keys[r])
+                } else {
+                    MISSING_KEY
                 }
             }
             SortCol::Docs => return None,
@@ -845,11 +1104,10 @@ impl DocPlan {
             && !matches!(first.col, SortCol::Docs)
         {
             // Top-k: only the matches whose first key is at most the need-th smallest.
-            let mut k1: Vec<u128> = hits.iter().filter_map(|&r| first.encoded(r)).collect();
-            if k1.len() == hits.len() {
-                let (_, kth, _) = k1.select_nth_unstable(need - 1);
-                let kth = *kth;
-                hits.retain(|&r| first.encoded(r).is_some_and(|k| k <= kth));
+            let mut firsts: Vec<(u128, usize)> = hits.iter().filter_map(|&r| Some((first.encoded(r)?, r))).collect();
+            if firsts.len() == hits.len() {
+                let kth = firsts.select_nth_unstable_by_key(need - 1, |p| p.0).1.0;
+                hits = firsts.into_iter().filter(|p| p.0 <= kth).map(|p| p.1).collect();
             }
         }
         let n = keys.len();
