@@ -469,7 +469,10 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
     let mut rows: Vec<usize> = Vec::with_capacity(WALK_BATCH);
     let mut pass: Vec<u8> = Vec::with_capacity(WALK_BATCH);
     while out.len() < end && i < n {
-        let mut b = WALK_BATCH.min(n - i);
+        // The rows still needed at the selectivity seen so far, plus a margin.
+        let matched = out.len().max(1);
+        let needed = (end - out.len()).saturating_mul(walked.max(1)).div_ceil(matched);
+        let mut b = WALK_BATCH.min(n - i).min(needed.saturating_add(8));
         if i + b < n && key_at(i + b - 1) == key_at(i + b) {
             let mut e = b - 1;
             while e > 0 && key_at(i + e - 1) == key_at(i + e) {
@@ -497,7 +500,8 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
         test.batch(&rows, &mut pass);
         // The batch's keys in ascending order; a group of equal keys is adjacent either way.
         let batch_keys = if desc { &keys[n - i - b..n - i] } else { &keys[i..i + b] };
-        let ties = batch_keys.windows(2).any(|w| w[0] == w[1]);
+        // A fold rather than `any`: no early exit, so it vectorises.
+        let ties = batch_keys.windows(2).fold(false, |tie, w| tie | (w[0] == w[1]));
         if by_index || !ties {
             // Walk order is result order, but for groups of equal keys in a descending walk
             // under `by_index`, which it reverses.

@@ -138,16 +138,17 @@ fn bitmaps(codes: usize, len: usize, values: impl Iterator<Item = Option<usize>>
 /// are `keys`) of the non-null rows with `value op lit` (`op` is not `ne`, which is no
 /// range), found by binary search.
 pub(crate) fn range(keys: &[i64], nulls: usize, op: CmpOp, lit: i64) -> Option<(usize, usize)> {
-    // First position whose value is >= lit, and first whose value is > lit.
-    let lower = nulls + keys.partition_point(|k| k.cmp(&lit) == Ordering::Less);
-    let upper = nulls + keys.partition_point(|k| *k <= lit);
+    // First position whose value is >= lit, and first whose value is > lit; each binary
+    // search only where the operator needs it.
+    let lower = || nulls + keys.partition_point(|k| k.cmp(&lit) == Ordering::Less);
+    let upper = || nulls + keys.partition_point(|k| *k <= lit);
     let end = nulls + keys.len();
     Some(match op {
-        CmpOp::Eq => (lower, upper),
-        CmpOp::Gt => (upper, end),
-        CmpOp::Ge => (lower, end),
-        CmpOp::Lt => (nulls, lower),
-        CmpOp::Le => (nulls, upper),
+        CmpOp::Eq => (lower(), upper()),
+        CmpOp::Gt => (upper(), end),
+        CmpOp::Ge => (lower(), end),
+        CmpOp::Lt => (nulls, lower()),
+        CmpOp::Le => (nulls, upper()),
         CmpOp::Ne => return None,
     })
 }
