@@ -9,16 +9,22 @@
 //! - **Index candidates**: in an `and`, an indexed leaf that selects few rows names the only
 //!   rows that can match; they are gathered in table order and the whole filter is tested on
 //!   each of them alone.
-//! - **Index walk**: a page sorted first by an indexed integer or timestamp field walks the
-//!   sorted permutation from the right end, tests each row, and stops once `offset + limit`
-//!   rows matched; rows tying on the first key are ordered by the remaining keys, then table
-//!   order, exactly as the full sort would.
+//! - **Index walk** ([`walk`]): a page sorted first by an indexed integer or timestamp field
+//!   walks the sorted permutation from the right end, a batch of positions at a time (the
+//!   batch's rows tested together, so their random reads overlap), and stops once `offset +
+//!   limit` rows matched; rows tying on the first key are ordered by the remaining keys, then
+//!   table order, exactly as the full sort would (for the sort `key, primary key asc` the
+//!   index holds ties in that order already).
+//! - **Filter + top-k scan** ([`scan_top`]): a page sorted first by an integer or timestamp
+//!   field without a usable walk scans once, keeping a bounded selection, and skips the rows
+//!   whose sort key cannot enter it before testing the filter.
 //!
-//! [`Access::Auto`] picks by estimated selectivity: exact match counts of the index leaves
-//! for candidates, and for a walk the fraction of matches in a sample of evenly spaced chunks
-//! (a walk that then runs far past its estimate gives up and scans). [`Access::Scan`] and
-//! [`Access::Index`] force a path (an index is still used only where one applies), which is
-//! how the tests hold every path to the same answers, in the same order.
+//! [`Access::Auto`] picks: exact match counts of the index leaves for candidates; a walk is
+//! tried optimistically (no sampling: it gives up after a quarter of a scan's cost) unless a
+//! scan is cheaper even if every row matched, or an indexed leaf's candidates are cheaper
+//! than the shortest possible walk. [`Access::Scan`] and [`Access::Index`] force a path (an
+//! index is still used only where one applies), which is how the tests hold every path to
+//! the same answers, in the same order.
 
 use std::ops::Range;
 
