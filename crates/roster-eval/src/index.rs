@@ -11,6 +11,12 @@
 //! - **Per-value bitmaps** for enum and bool columns: one bitmap per code (bool: `false`,
 //!   `true`) over all rows, and each code's row count; null rows are in none of them.
 //!
+//! - An **inverted index** for string-array columns (`roles`, `tags`): each distinct element,
+//!   sorted, with the rows holding it in table order. An "some element equals" test
+//!   (`tags/any(t: t eq 'vpn')`, `{"tags": "vpn"}`) is a lookup, its count the list's length;
+//!   the case-folded test (`tolower(t) eq 'vpn'`) merges the lists of the elements that fold
+//!   to the value.
+//!
 //! Strings and UUIDs have no index: their filters are substring tests and equality on a
 //! primary key, both cheap to scan.
 //!
@@ -18,9 +24,11 @@
 //! is always scanned.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use roster_ast::CmpOp;
+use roster_schema::FieldType;
 
 use crate::sort::Sorter;
 use crate::table::{Data, Table};
@@ -34,6 +42,9 @@ pub(crate) enum ColumnIndex {
     Sorted { perm: Vec<u32>, nulls: usize, keys: Vec<i64> },
     /// Per code, a bitmap of the rows holding it (bit `r % 64` of word `r / 64`) and their count.
     Bitmaps { maps: Vec<Vec<u64>>, counts: Vec<usize> },
+    /// A string-array column: its distinct elements, sorted, and for each the rows holding it,
+    /// ascending, each row once.
+    Elements { values: Vec<Box<str>>, rows: Vec<Vec<u32>> },
 }
 
 /// The indexes of a table's columns, each built lazily.
@@ -113,6 +124,23 @@ fn build(t: &Table, col: usize) -> Option<ColumnIndex> {
         }
         Data::Bool(v) => {
             Some(bitmaps(2, len, v.iter().enumerate().map(|(row, b)| valid(row).then_some(usize::from(*b)))))
+        }
+        Data::Str(strings) if t.schema().fields.get(col).is_some_and(|f| f.ty == FieldType::StringArray) => {
+            let mut by_value: HashMap<String, Vec<u32>> = HashMap::new();
+            for row in 0..len {
+                for element in roster_schema::decode_array(strings.get(row)) {
+                    let rows = by_value.entry(element).or_default();
+                    // `len` fits in u32 (checked above); an element repeated in one array
+                    // lists its row once.
+                    if rows.last() != Some(&(row as u32)) {
+                        rows.push(row as u32);
+                    }
+                }
+            }
+            let mut pairs: Vec<(String, Vec<u32>)> = by_value.into_iter().collect();
+            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let (values, rows) = pairs.into_iter().map(|(v, r)| (v.into_boxed_str(), r)).unzip();
+            Some(ColumnIndex::Elements { values, rows })
         }
         // Strings and UUIDs (and any column kind added later) are scanned.
         _ => None,

@@ -95,6 +95,15 @@ pub(crate) enum Node {
         test: ElemBytes,
     },
     General(General),
+    /// Some element of a string-array field equals `value` (ASCII-case-folded when `fold`):
+    /// evaluated by `test` (a substring test of the storage text), and answerable from the
+    /// column's inverted index ([`crate::index`]).
+    HasElement {
+        col: usize,
+        value: Box<str>,
+        fold: bool,
+        test: Box<Node>,
+    },
     /// Two or more fixed-width, two-valued leaves of an `and`, run as one kernel
     /// ([`crate::fused`]); `nodes` are the leaves as nodes, for the index paths.
     Fused {
@@ -272,11 +281,23 @@ pub(crate) fn compile(schema: &Schema, pred: &Pred) -> Node {
 /// text, lower-cased when the test folds case (see [`ElemTest::storage_needle`]).
 fn any_element(schema: &Schema, field: roster_schema::FieldId, test: &ElemTest) -> Node {
     match (test.storage_needle(), &schema.get(field).ty) {
-        (Some(needle), FieldType::StringArray) => Node::StrTest {
-            col: field.index(),
-            map: if test.fold_case { Map::Lower } else { Map::Id },
-            needle: Needle::new(StrOp::Contains, &needle),
-        },
+        (Some(needle), FieldType::StringArray) => {
+            let node = Node::StrTest {
+                col: field.index(),
+                map: if test.fold_case { Map::Lower } else { Map::Id },
+                needle: Needle::new(StrOp::Contains, &needle),
+            };
+            if test.op == roster_check::ElemOp::Eq {
+                Node::HasElement {
+                    col: field.index(),
+                    value: test.value.as_str().into(),
+                    fold: test.fold_case,
+                    test: Box::new(node),
+                }
+            } else {
+                node
+            }
+        }
         // No element holds the separator; and the checker never tests a non-array.
         _ => Node::Const(false),
     }
@@ -500,7 +521,7 @@ impl Node {
             Node::I64 { .. } | Node::Uuid { .. } | Node::Bool { .. } | Node::Enum { .. } => 2,
             Node::I64In { .. } | Node::UuidIn { .. } => 4,
             Node::Str { .. } | Node::StrIn { .. } => 16,
-            Node::StrTest { .. } => 24,
+            Node::StrTest { .. } | Node::HasElement { .. } => 24,
             Node::AllElements { .. } => 48,
             Node::General(_) => 64,
             Node::Not(inner) => inner.cost(),
@@ -687,6 +708,7 @@ impl Node {
                 fused.eval(t, start, n, &mut out.t);
                 out.complement_t();
             }
+            Node::HasElement { test, .. } => test.eval(t, start, n, active, out),
         }
     }
 }
