@@ -31,7 +31,7 @@ use std::ops::Range;
 use roster_ast::CmpOp;
 
 use crate::bits::{CHUNK, Tri, WORDS, Words, fill, for_each_set, prefix};
-use crate::fused::{self, Bound, Buffers};
+use crate::fused::{self, Bound, Buffers, Fused};
 use crate::general::holds;
 use crate::index::{ColumnIndex, range};
 use crate::plan::Plan;
@@ -71,7 +71,7 @@ fn walk_budget(len: usize) -> usize {
 }
 
 /// The filter prepared to test rows one at a time (an index walk, index candidates): the
-/// fused leaves of a top-level `and` with their columns resolved once ([`fused::bind`]), and
+/// fused leaves of a top-level `and` with their columns resolved once ([`Fused::bind_except`]), and
 /// the other children (or the whole filter) through [`row_value`].
 struct RowTest<'a> {
     t: &'a Table,
@@ -82,9 +82,15 @@ struct RowTest<'a> {
 
 impl<'a> RowTest<'a> {
     fn new(filter: &'a Node, t: &'a Table) -> RowTest<'a> {
+        RowTest::walking(filter, t, None)
+    }
+
+    /// The filter for a walk of column `walked`'s index, without the fused leaves that are
+    /// ranges of that column ([`walk_range`] applies them).
+    fn walking(filter: &'a Node, t: &'a Table, walked: Option<usize>) -> RowTest<'a> {
         let (mut bound, mut rest) = (Vec::new(), Vec::new());
         let mut add = |node: &'a Node| match node {
-            Node::Fused { fused, .. } => bound.extend(fused.bind(t)),
+            Node::Fused { fused, .. } => bound.extend(fused.bind_except(t, walked)),
             node => rest.push(node),
         };
         match filter {
@@ -469,10 +475,15 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
         }
     };
     let (null_rows, sorted) = perm.split_at(*nulls);
+    // The filter's ranges of the walked column narrow the walk (and exclude its null rows).
+    let (null_rows, sorted, keys) = match walk_range(&plan.filter, col, keys) {
+        Some((lo, hi)) => (&null_rows[..0], &sorted[lo..hi], &keys[lo..hi]),
+        None => (null_rows, sorted, &keys[..]),
+    };
     let mut out: Vec<usize> = Vec::with_capacity(end.min(t.len()));
     let mut walked = 0usize;
     let mut group: Vec<usize> = Vec::new();
-    let mut test = RowTest::new(&plan.filter, t);
+    let mut test = RowTest::walking(&plan.filter, t, Some(col));
     // Adds the rows of `group` (tying on the first key) ordered by the other keys.
     let take = |group: &mut Vec<usize>, out: &mut Vec<usize>| {
         group.sort_unstable_by(|a, b| plan.sorter.cmp_after_first(t, *a, *b));
@@ -586,6 +597,27 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
     }
     out.drain(..offset.min(out.len()));
     Some(out)
+}
+
+/// The positions `lo..hi` of the sorted (non-null) part of column `col`'s index where every
+/// fused leaf of `filter` that is a range of `col` holds, or `None` when there is no such
+/// leaf. Only a top-level fused node or one under a top-level `and` counts: there every leaf
+/// must hold.
+fn walk_range(filter: &Node, col: usize, keys: &[i64]) -> Option<(usize, usize)> {
+    let fused: Vec<&Fused> = match filter {
+        Node::Fused { fused, .. } => vec![fused],
+        Node::And(children) => {
+            children.iter().filter_map(|c| if let Node::Fused { fused, .. } = c { Some(fused) } else { None }).collect()
+        }
+        _ => return None,
+    };
+    let mut found = None;
+    for (op, lit) in fused.iter().flat_map(|f| f.ranges_on(col)) {
+        let (a, b) = range(keys, 0, op, lit)?;
+        let (lo, hi) = found.unwrap_or((0, keys.len()));
+        found = Some((lo.max(a), hi.min(b).max(lo.max(a))));
+    }
+    found
 }
 
 /// The page of a scan whose first sort key is an integer or timestamp column, or `None` for

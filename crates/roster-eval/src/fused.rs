@@ -11,7 +11,7 @@
 //!
 //! Every leaf is two-valued (comparisons with a non-null literal are false on null, `ne` true,
 //! `in` false; a null test is never null), so their conjunction is two-valued too and needs no
-//! Kleene logic. For a row walked alone (an index walk, a candidate), [`Fused::bind`]
+//! Kleene logic. For a row walked alone (an index walk, a candidate), [`Fused::bind_except`]
 //! resolves each leaf's column once and [`Bound::test`] reads one value per leaf.
 
 use roster_ast::CmpOp;
@@ -272,14 +272,34 @@ impl Fused {
     }
 
     /// The leaves resolved against `t`'s columns, to test rows one at a time.
-    pub(crate) fn bind<'t>(&'t self, t: &'t Table) -> Vec<Bound<'t>> {
+    /// Without the leaves that are ranges of column `walked`, if given (see
+    /// [`Fused::ranges_on`]): a walk of that column's index tests them by where it walks.
+    pub(crate) fn bind_except<'t>(&'t self, t: &'t Table, walked: Option<usize>) -> Vec<Bound<'t>> {
         self.leaves
             .iter()
+            .filter(|leaf| walked.is_none_or(|col| leaf.range_on(col).is_none()))
             .map(|leaf| {
                 let column = t.column(leaf.col);
                 Bound { leaf, data: &column.data, validity: column.validity.as_ref() }
             })
             .collect()
+    }
+}
+
+impl Fused {
+    /// The leaves that compare column `col` with a literal by an ordering or `eq` and are
+    /// false on null: each holds exactly on a range of the column's sorted index.
+    pub(crate) fn ranges_on(&self, col: usize) -> impl Iterator<Item = (CmpOp, i64)> + '_ {
+        self.leaves.iter().filter_map(move |leaf| leaf.range_on(col))
+    }
+}
+
+impl Leaf {
+    fn range_on(&self, col: usize) -> Option<(CmpOp, i64)> {
+        match self.test {
+            Test::I64(op, lit) if self.col == col && !self.on_null && op != CmpOp::Ne => Some((op, lit)),
+            _ => None,
+        }
     }
 }
 
