@@ -128,8 +128,12 @@ impl Dict {
                 // Every occurrence in the buffer, kept when it lies within one string (and
                 // ends it, for `lit$`).
                 let mut mask = vec![0u64; (n as usize).div_ceil(64)];
+                // Occurrences come in order: the string holding one is found by moving on.
+                let mut c = 0;
                 for at in memchr::memmem::find_iter(self.text.as_bytes(), text.as_bytes()) {
-                    let c = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+                    while self.starts[c + 1] <= at {
+                        c += 1;
+                    }
                     let (stop, limit) = (at + text.len(), self.starts[c + 1]);
                     if stop <= limit && (!end || stop == limit) {
                         mask[c / 64] |= 1 << (c % 64);
@@ -188,6 +192,11 @@ struct Values {
     /// Element values (arrays, members) with at most 64 distinct keys (booleans, strings
     /// of a small dictionary): per document, the set of its elements' keys as bits.
     sets: Option<Vec<u64>>,
+    /// Element values: the document of each element.
+    owners: Vec<usize>,
+    /// Element values: per document, its sort key ascending and descending (before the
+    /// descending negation), see [`element_sort_key`].
+    extremes: [Vec<u128>; 2],
 }
 
 /// A number's key: monotone in the number (0 and -0 are one key).
@@ -232,6 +241,8 @@ impl Values {
             keys: Vec::with_capacity(atoms.len()),
             has: Vec::with_capacity(atoms.len()),
             sets: None,
+            owners: Vec::new(),
+            extremes: [Vec::new(), Vec::new()],
         };
         for a in atoms {
             match a {
@@ -263,9 +274,17 @@ impl Values {
         }
     }
 
-    /// Element values of documents delimited by `starts`, with their key sets when the
-    /// domain is small.
-    fn with_sets(mut self, starts: &[usize]) -> Values {
+    /// Element values of documents delimited by `starts`: their owners, and their key sets
+    /// when the domain is small.
+    fn of_elements(mut self, present: &[bool], starts: &[usize]) -> Values {
+        self.owners = starts.windows(2).enumerate().flat_map(|(r, w)| std::iter::repeat_n(r, w[1] - w[0])).collect();
+        self.extremes = [false, true].map(|desc| {
+            starts
+                .windows(2)
+                .zip(present)
+                .map(|(w, &p)| element_sort_key(p, &self.has[w[0]..w[1]], &self.keys[w[0]..w[1]], desc))
+                .collect()
+        });
         if self.small_domain().is_some() {
             let sets = starts
                 .windows(2)
@@ -275,6 +294,23 @@ impl Values {
         }
         self
     }
+}
+
+/// The sort key of a document's elements (`has`, `keys`: of the member, for arrays of
+/// objects), as [`sort_value`] has it: missing when the array is; an empty array first; an
+/// element lacking the member is null, the smallest key (so ascending, the key is missing,
+/// and descending only when no element has the member); else the smallest key ascending,
+/// the largest descending.
+fn element_sort_key(present: bool, has: &[bool], keys: &[u64], desc: bool) -> u128 {
+    if !present {
+        return MISSING_KEY;
+    }
+    if !has.is_empty() && (if desc { has.iter().all(|h| !h) } else { has.contains(&false) }) {
+        return MISSING_KEY;
+    }
+    let values = keys.iter().zip(has).filter(|(_, h)| **h).map(|(k, _)| *k);
+    let best = if desc { values.max() } else { values.min() };
+    best.map_or(EMPTY, |k| VALUE | u128::from(k))
 }
 
 /// The key of a value of type `ty`; `None` for a string not in `dict`, a NaN, or another
@@ -379,7 +415,7 @@ fn build_col(docs: &[Doc], i: usize, ty: &DocType) -> Option<Col> {
                 }
                 starts.push(atoms.len());
             }
-            let elems = Values::build(*ty, &atoms)?.with_sets(&starts);
+            let elems = Values::build(*ty, &atoms)?.of_elements(&present, &starts);
             Some(Col::Array { present, starts, elems })
         }
         DocType::Objects(members) => {
@@ -406,7 +442,7 @@ fn build_col(docs: &[Doc], i: usize, ty: &DocType) -> Option<Col> {
             let members = members
                 .iter()
                 .zip(&atoms)
-                .map(|(m, a)| Some(Values::build(m.ty, a)?.with_sets(&starts)))
+                .map(|(m, a)| Some(Values::build(m.ty, a)?.of_elements(&present, &starts)))
                 .collect::<Option<_>>()?;
             Some(Col::Objects { present, starts, members })
         }
@@ -702,6 +738,25 @@ fn elements<'a>(starts: &'a [usize], v: &'a Values, test: KeyTest) -> Bound<'a> 
     }
 }
 
+/// `$elemMatch`: its conjuncts that test one value (`{"verified": true}`) also hold for some
+/// element alone, so they filter first (cheaply, on key sets or element by element), and
+/// the whole predicate runs on the documents left; one such test alone is exact.
+fn elem_match<'a>(starts: &'a [usize], inner: ElemNode<'a>) -> Bound<'a> {
+    let implied = |n: &ElemNode<'a>| match n {
+        ElemNode::Any(v, t) => Some(elements(starts, v, t.clone())),
+        _ => None,
+    };
+    match &inner {
+        ElemNode::Any(..) => implied(&inner).unwrap_or(Bound::ElemMatch(starts, inner)),
+        ElemNode::And(parts) => {
+            let mut all: Vec<Bound<'a>> = parts.iter().filter_map(implied).collect();
+            all.push(Bound::ElemMatch(starts, inner));
+            Bound::And(by_cost(all))
+        }
+        _ => Bound::ElemMatch(starts, inner),
+    }
+}
+
 /// `None`: the reference walk.
 fn bind_columns<'a>(t: &'a DocTable, n: &'a Node) -> Option<Bound<'a>> {
     let field = |i: &usize| t.col(*i);
@@ -778,10 +833,8 @@ fn bind_columns<'a>(t: &'a DocTable, n: &'a Node) -> Option<Bound<'a>> {
         },
         Node::ElemMatch(i, inner) => match field(i) {
             Col::Docs => return None,
-            Col::Array { starts, elems, .. } => Bound::ElemMatch(starts, bind_elem(inner, ElemSrc::Scalars(elems))?),
-            Col::Objects { starts, members, .. } => {
-                Bound::ElemMatch(starts, bind_elem(inner, ElemSrc::Objects(members))?)
-            }
+            Col::Array { starts, elems, .. } => elem_match(starts, bind_elem(inner, ElemSrc::Scalars(elems))?),
+            Col::Objects { starts, members, .. } => elem_match(starts, bind_elem(inner, ElemSrc::Objects(members))?),
             Col::Scalar(_) | Col::Map { .. } => Bound::Const(false),
         },
         Node::Any(DocPath::Elem(_), _) | Node::Null(DocPath::Elem(_)) | Node::Exists(DocPath::Elem(_)) => return None,
@@ -902,7 +955,23 @@ impl Bound<'_> {
                 dense(cand, out, base, |r| mk.has[r] && tests[usize::from(mk.brackets[r])].test(mk.keys[r]))
             }
             Bound::Elements(starts, v, t) => {
-                sparse(cand, out, base, |r| (starts[r]..starts[r + 1]).any(|e| v.has[e] && t.test(v.keys[e])))
+                let selected: u32 = cand.iter().map(|w| w.count_ones()).sum();
+                let end = (base + cand.len() * 64).min(starts.len() - 1);
+                if selected as usize * 4 >= cand.len() * 64 && v.owners.len() == starts[starts.len() - 1] {
+                    // Most documents are candidates: one pass over the block's elements.
+                    out.fill(0);
+                    for e in starts[base]..starts[end] {
+                        if v.has[e] && t.test(v.keys[e]) {
+                            let r = v.owners[e] - base;
+                            out[r / 64] |= 1 << (r % 64);
+                        }
+                    }
+                    for (o, c) in out.iter_mut().zip(cand) {
+                        *o &= c;
+                    }
+                } else {
+                    sparse(cand, out, base, |r| (starts[r]..starts[r + 1]).any(|e| v.has[e] && t.test(v.keys[e])))
+                }
             }
             Bound::MemberNull(present, starts, v) => {
                 sparse(cand, out, base, |r| !present[r] || (starts[r]..starts[r + 1]).any(|e| !v.has[e]))
@@ -947,8 +1016,8 @@ fn scan(t: &DocTable, filter: &Bound<'_>, mut each: impl FnMut(usize, &[u64])) {
 enum SortCol<'a> {
     Missing,
     Scalar(&'a Values),
-    Array(&'a [bool], &'a [usize], &'a Values),
-    Member(&'a [bool], &'a [usize], &'a Values),
+    /// An array's elements, or a member of an array's objects.
+    Elements(&'a Values),
     MapKey(&'a MapKey),
     Docs,
 }
@@ -977,12 +1046,12 @@ impl<'a> SortKey<'a> {
         let col = match &key.path {
             DocPath::Field(i) => match t.col(*i) {
                 Col::Scalar(v) => SortCol::Scalar(v),
-                Col::Array { present, starts, elems } => SortCol::Array(present, starts, elems),
+                Col::Array { elems, .. } => SortCol::Elements(elems),
                 Col::Objects { .. } | Col::Map { .. } | Col::Docs => SortCol::Docs,
             },
             DocPath::Member(i, j) => match t.col(*i) {
-                Col::Objects { present, starts, members } => match members.get(*j) {
-                    Some(v) => SortCol::Member(present, starts, v),
+                Col::Objects { members, .. } => match members.get(*j) {
+                    Some(v) => SortCol::Elements(v),
                     None => SortCol::Docs,
                 },
                 _ => SortCol::Docs,
@@ -1001,12 +1070,6 @@ impl<'a> SortKey<'a> {
         self.key.direction == Direction::Desc
     }
 
-    /// The extreme (smallest ascending, largest descending) of some keys.
-    fn pick(&self, keys: impl Iterator<Item = u64>) -> u128 {
-        let best = if self.desc() { keys.max() } else { keys.min() };
-        best.map_or(EMPTY, |k| VALUE | u128::from(k))
-    }
-
     fn encoded(&self, r: usize) -> Option<u128> {
         let k = match self.col {
             SortCol::Missing => MISSING_KEY,
@@ -1017,25 +1080,7 @@ impl<'a> SortKey<'a> {
                     MISSING_KEY
                 }
             }
-            SortCol::Array(present, starts, v) => {
-                if present[r] {
-                    self.pick(v.keys[starts[r]..starts[r + 1]].iter().copied())
-                } else {
-                    MISSING_KEY
-                }
-            }
-            SortCol::Member(present, starts, v) => {
-                let range = starts[r]..starts[r + 1];
-                let (has, keys) = (&v.has[range.clone()], &v.keys[range]);
-                if !present[r] {
-                    MISSING_KEY
-                } else if !has.is_empty() && (if self.desc() { has.iter().all(|h| !h) } else { has.contains(&false) }) {
-                    // An element without the member contributes null, the smallest key.
-                    MISSING_KEY
-                } else {
-                    self.pick(keys.iter().zip(has).filter(|(_, h)| **h).map(|(k, _)| *k))
-                }
-            }
+            SortCol::Elements(v) => v.extremes[usize::from(self.desc())][r],
             SortCol::MapKey(mk) => {
                 if mk.has[r] {
                     VALUE | u128::from(mk.brackets[r]) << 64 | u128::from(mk.keys[r])
