@@ -22,6 +22,19 @@ pub struct Plan {
     offset: u64,
     pub(crate) access: Access,
     pub(crate) threads: usize,
+    /// The id of the last table whose schema was found equal to the plan's (0: none), so that
+    /// running the plan again over it skips comparing the schemas field by field.
+    checked: Checked,
+}
+
+/// [`Plan::checked`]: an atomic, so plans stay `Sync`; a clone starts afresh.
+#[derive(Debug, Default)]
+struct Checked(std::sync::atomic::AtomicU64);
+
+impl Clone for Checked {
+    fn clone(&self) -> Checked {
+        Checked::default()
+    }
 }
 
 /// Compiles `query`, checked against `schema`, into a [`Plan`].
@@ -39,6 +52,7 @@ pub fn compile(schema: &Schema, query: &TypedQuery) -> Plan {
         offset: query.offset,
         access: Access::Auto,
         threads: 1,
+        checked: Checked::default(),
     }
 }
 
@@ -149,7 +163,12 @@ impl Plan {
 
     /// Whether the plan may run over `t`: `t` must be built for a schema equal to the plan's.
     pub fn check_table(&self, t: &Table) -> Result<(), EvalError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.checked.0.load(Relaxed) == t.id() {
+            return Ok(());
+        }
         if *t.schema() == self.schema {
+            self.checked.0.store(t.id(), Relaxed);
             Ok(())
         } else {
             Err(EvalError::SchemaMismatch { plan: self.schema.name.clone(), table: t.schema().name.clone() })

@@ -121,6 +121,9 @@ pub struct Table {
     len: usize,
     /// Built on first use (see [`Table::build_indexes`]), dropped by [`Table::push`].
     indexes: crate::index::Indexes,
+    /// A number no other table's schema instance has (a clone shares it, and its schema):
+    /// plans remember the last table they checked by it.
+    id: u64,
 }
 
 impl Table {
@@ -143,7 +146,9 @@ impl Table {
             })
             .collect();
         let indexes = crate::index::Indexes::new(schema.fields.len());
-        Table { schema: schema.clone(), columns, len: 0, indexes }
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Table { schema: schema.clone(), columns, len: 0, indexes, id }
     }
 
     /// A table holding `records`, in order. Fails on the first record that does not fit the
@@ -292,6 +297,11 @@ impl Table {
             values[field.index()] = self.value(row, field);
         }
         Record(values)
+    }
+
+    /// See the `id` field: equal ids, equal schemas.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     pub(crate) fn column(&self, field: usize) -> &Column {

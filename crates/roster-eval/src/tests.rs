@@ -360,7 +360,12 @@ fn a_table_of_another_schema_is_refused() {
     let other = Table::new(&roster_schema::profiles::identity::schema());
     let err = plan.check_table(&other).unwrap_err();
     assert_eq!(err.code(), "schema-mismatch");
-    assert!(plan.check_table(&table()).is_ok());
+    let good = table();
+    assert!(plan.check_table(&good).is_ok());
+    // The plan remembers the table it checked, not "some table passed".
+    assert_eq!(plan.check_table(&other).unwrap_err().code(), "schema-mismatch");
+    assert!(plan.check_table(&good).is_ok());
+    assert!(plan.clone().check_table(&good).is_ok());
     let caught = std::panic::catch_unwind(|| plan.count(&other));
     assert!(caught.is_err());
 }
