@@ -11,6 +11,11 @@
 //! values by MongoDB's bracket order), then sorts
 //! stably; `_id` ends every sort, so the order is total.
 //!
+//! This walk is the reference. Repeated queries over the same documents take the fast path:
+//! a [`DocTable`] built once at load, then [`DocPlan::count_in`] and [`DocPlan::run_in`]
+//! (columns, bound key tests, top-k; `document_table.rs`), with the same answers (the
+//! workspace test `chat_fast_path` and every chat test hold them equal).
+//!
 //! ```
 //! use roster_ast::Query;
 //! use roster_schema::profiles::chat;

@@ -3,30 +3,40 @@
 //! answers of the per-document walk in [`crate::document`] (the reference, which the
 //! workspace tests hold this path to).
 //!
-//! - **Columns.** Every top-level field whose slots all fit its schema type gets a column:
+//! - **Columns.** Every top-level field whose slots all fit its schema type gets columns:
 //!   a scalar field one value per document, an array of scalars its elements flattened with
-//!   per-document offsets, an array of objects its elements' offsets and one value column
-//!   per member (with a has-member flag). A value is a `u64` key that orders as MongoDB
-//!   orders values within the field's single type bracket: strings are codes into the
-//!   column's sorted dictionary of distinct strings (so byte order is code order), dates
-//!   their microseconds, numbers their IEEE bits made monotone, booleans 0/1. Maps
-//!   (`customFields`, mixed types per key) and any field with a slot of the wrong shape stay
-//!   per document.
+//!   per-document offsets (each element knowing its document), an array of objects its
+//!   elements' offsets and one value column per member (with a has-member flag). A value is
+//!   a `u64` key that orders as MongoDB orders values within the field's single type
+//!   bracket: strings are codes into the column's sorted dictionary of distinct strings
+//!   (one buffer with offsets; byte order is code order), dates their microseconds, numbers
+//!   their IEEE bits made monotone, booleans 0/1. Element values with at most 64 keys
+//!   (booleans, `roles`) also keep each document's key set as bits; arrays and members keep
+//!   each document's sort key per direction. A map (`customFields`) gets one column per key
+//!   (up to 256): has-key, the value's bracket, its key within the bracket. A field with a
+//!   slot of the wrong shape (or a NaN) stays per document.
 //! - **Binding.** Per run, each test of the plan becomes a test of keys: `$eq` one key (a
 //!   string absent from the dictionary matches nothing), `$gt` and friends a key range,
-//!   `$in` a key set, `$regex` a bit set over the dictionary (a `^literal` prefix is a code
-//!   range found by binary search; other patterns run once per distinct string, not once per
-//!   document), `$type` a constant. What cannot be bound (map keys, `"int"`/`"long"` on
-//!   numbers, `$elemMatch` over other paths) runs the reference walk on the candidates only.
+//!   `$in` a key set, `$regex` a bit set over the dictionary (literal text decided on the
+//!   dictionary: `^lit` a code range by binary search, `lit`/`lit$` by `memmem` over its
+//!   buffer; other patterns run once per distinct string, not once per document), `$type` a
+//!   constant (`"int"`/`"long"` on numbers: the decoded value); a map key binds one test per
+//!   bracket. "Some element passes" on a key set is one AND with the test's mask over the
+//!   domain. `$elemMatch` first filters on each conjunct that tests one value (it holds for
+//!   some element alone), then runs whole on the documents left. What cannot be bound (a
+//!   misshapen field, `$elemMatch` over other paths) runs the reference walk on the
+//!   candidates only.
 //! - **Filter.** 4,096 documents at a time into bit masks: `and` evaluates its parts
 //!   cheapest first, each only on the documents still selected; `or` each part only on
-//!   those not yet selected; scalar tests are branch-free over the block, array tests visit
-//!   the candidates' elements.
+//!   those not yet selected; scalar tests are branch-free over the block; element tests walk
+//!   the block's elements in order when most documents are candidates, else visit the
+//!   candidates' elements.
 //! - **Page.** When the page ends before the last match, the first sort key (encoded with
-//!   its rank — empty array < missing < value — and negated when descending) selects the
-//!   `offset + limit`-th smallest with `select_nth_unstable`; only the matches up to it
-//!   (ties included) get their full keys and are sorted, with the document's position as the
-//!   final tie-breaker, which is what the reference's stable sort keeps.
+//!   its rank — empty array < missing < value — above a map value's bracket, and negated
+//!   when descending) selects the `offset + limit`-th smallest with `select_nth_unstable`;
+//!   only the matches up to it (ties included) get their full keys and are sorted, with the
+//!   document's position as the final tie-breaker, which is what the reference's stable
+//!   sort keeps.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
