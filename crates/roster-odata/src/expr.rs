@@ -31,7 +31,7 @@
 use roster_ast::{ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Member, Path, Quantifier, Span};
 
 use crate::error::{Closer, Expected, ParseError, ParseErrorKind};
-use crate::lexical::{Parser, identifier, is_ident_continue, is_reserved};
+use crate::lexical::{Parser, is_ident_continue, is_reserved};
 use crate::navigation::{LambdaBody, Nav, NavGroup, NavNext};
 
 /// A parsed operand: the node, and the span of its text including any parentheses around
@@ -125,19 +125,67 @@ enum Opener {
     Nav(NavGroup),
 }
 
+/// A stack that keeps its first `N` items inline and only the rest on the heap: a group
+/// rarely holds more than a few operands and operators at once, so most parses allocate
+/// nothing for them.
+#[derive(Debug)]
+struct Stack<T, const N: usize> {
+    inline: [Option<T>; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T, const N: usize> Stack<T, N> {
+    fn new() -> Self {
+        Stack { inline: std::array::from_fn(|_| None), len: 0, spill: Vec::new() }
+    }
+
+    fn push(&mut self, item: T) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = Some(item),
+            None => self.spill.push(item),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        self.len = self.len.checked_sub(1)?;
+        match self.inline.get_mut(self.len) {
+            Some(slot) => slot.take(),
+            None => self.spill.pop(),
+        }
+    }
+
+    fn last(&self) -> Option<&T> {
+        let i = self.len.checked_sub(1)?;
+        match self.inline.get(i) {
+            Some(slot) => slot.as_ref(),
+            None => self.spill.last(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.inline.iter().flatten().chain(&self.spill)
+    }
+}
+
 /// One open group: its operands and pending operators.
 #[derive(Debug)]
 struct Group {
     opener: Opener,
     /// Nesting levels around the group's contents.
     depth: usize,
-    operands: Vec<Operand>,
-    ops: Vec<Pending>,
+    operands: Stack<Operand, 4>,
+    ops: Stack<Pending, 4>,
 }
 
 impl Group {
     fn new(opener: Opener, depth: usize) -> Group {
-        Group { opener, depth, operands: Vec::new(), ops: Vec::new() }
+        Group { opener, depth, operands: Stack::new(), ops: Stack::new() }
     }
 
     /// Nesting levels around the operand being parsed (the group's and its prefixes').
@@ -183,7 +231,8 @@ impl Group {
             let mut node = if extend {
                 lhs.expr
             } else {
-                let operands = vec![lhs.expr];
+                let mut operands = Vec::with_capacity(4);
+                operands.push(lhs.expr);
                 Expr::new(if is_and { ExprKind::And { operands } } else { ExprKind::Or { operands } }, span)
             };
             if let ExprKind::And { operands } | ExprKind::Or { operands } = &mut node.kind {
@@ -235,6 +284,29 @@ impl Group {
     }
 }
 
+/// The stack of open groups. The innermost is kept apart from the ones around it, so a
+/// filter without parentheses, lists or calls allocates nothing for the stack.
+struct Groups {
+    /// The innermost group; `None` once the root has been popped.
+    top: Option<Group>,
+    /// The groups around it, outermost first.
+    outer: Vec<Group>,
+}
+
+impl Groups {
+    fn push(&mut self, group: Group) {
+        if let Some(parent) = self.top.replace(group) {
+            self.outer.push(parent);
+        }
+    }
+
+    fn pop(&mut self) -> Option<Group> {
+        let group = self.top.take()?;
+        self.top = self.outer.pop();
+        Some(group)
+    }
+}
+
 /// What starts an operand (`notExpr` / `negateExpr` / `primaryExpr`).
 enum Start {
     /// `not` or `-`.
@@ -255,28 +327,37 @@ enum Start {
     Leaf(Expr),
 }
 
-/// The binary operators, as keywords.
-const BINARY_OPS: [(&str, Op); 14] = [
-    ("eq", Op::Cmp(CmpOp::Eq)),
-    ("ne", Op::Cmp(CmpOp::Ne)),
-    ("gt", Op::Cmp(CmpOp::Gt)),
-    ("ge", Op::Cmp(CmpOp::Ge)),
-    ("lt", Op::Cmp(CmpOp::Lt)),
-    ("le", Op::Cmp(CmpOp::Le)),
-    ("add", Op::Arith(ArithOp::Add)),
-    ("sub", Op::Arith(ArithOp::Sub)),
-    ("mul", Op::Arith(ArithOp::Mul)),
-    ("div", Op::Arith(ArithOp::Div)),
-    ("divby", Op::Arith(ArithOp::DivBy)),
-    ("mod", Op::Arith(ArithOp::Mod)),
-    ("has", Op::Has),
-    ("and", Op::And),
-];
+/// The binary operator (other than `in`) that `word` spells, case-insensitively.
+fn binary_op(word: &str) -> Option<Op> {
+    let mut lower = [0u8; 5];
+    let lower = lower.get_mut(..word.len())?;
+    for (l, b) in lower.iter_mut().zip(word.bytes()) {
+        *l = b.to_ascii_lowercase();
+    }
+    Some(match &*lower {
+        b"or" => Op::Or,
+        b"and" => Op::And,
+        b"eq" => Op::Cmp(CmpOp::Eq),
+        b"ne" => Op::Cmp(CmpOp::Ne),
+        b"gt" => Op::Cmp(CmpOp::Gt),
+        b"ge" => Op::Cmp(CmpOp::Ge),
+        b"lt" => Op::Cmp(CmpOp::Lt),
+        b"le" => Op::Cmp(CmpOp::Le),
+        b"add" => Op::Arith(ArithOp::Add),
+        b"sub" => Op::Arith(ArithOp::Sub),
+        b"mul" => Op::Arith(ArithOp::Mul),
+        b"div" => Op::Arith(ArithOp::Div),
+        b"divby" => Op::Arith(ArithOp::DivBy),
+        b"mod" => Op::Arith(ArithOp::Mod),
+        b"has" => Op::Has,
+        _ => return None,
+    })
+}
 
 impl Parser<'_> {
     /// `boolCommonExpr`: the whole filter, with white space around it allowed.
     pub(crate) fn bool_common_expr(&mut self) -> Result<Expr, ParseError> {
-        let mut groups = vec![Group::new(Opener::Top, 0)];
+        let mut groups = Groups { top: Some(Group::new(Opener::Top, 0)), outer: Vec::new() };
         loop {
             // Prefixes and openers until a whole operand.
             let operand = loop {
@@ -355,22 +436,26 @@ impl Parser<'_> {
     /// The innermost open group. The stack is never empty while the loop runs (the root
     /// group is only popped to return the filter); should it be, that is reported as a
     /// syntax error here rather than a panic.
-    fn top<'g>(&self, groups: &'g mut [Group]) -> Result<&'g mut Group, ParseError> {
-        groups.last_mut().ok_or_else(|| self.expected(Expected::Value))
+    fn top<'g>(&self, groups: &'g mut Groups) -> Result<&'g mut Group, ParseError> {
+        groups.top.as_mut().ok_or_else(|| self.expected(Expected::Value))
     }
 
     /// After an operand: reads operators and closes groups until another operand is due
     /// (`Ok(None)`) or the whole filter is done (`Ok(Some(filter))`).
-    fn after_operand(&mut self, groups: &mut Vec<Group>) -> Result<Option<Expr>, ParseError> {
+    fn after_operand(&mut self, groups: &mut Groups) -> Result<Option<Expr>, ParseError> {
         loop {
             self.skip_ws();
             let group = self.top(groups)?;
-            if let Some((op, at)) = self.binary_op() {
+            // The word after the operand, read once: an operator keyword or `in`.
+            let word = self.word().unwrap_or("");
+            if let Some(op) = binary_op(word) {
+                let at = self.advance(word.len());
                 group.reduce(self, op.prec())?;
                 group.ops.push(Pending { op, at });
                 return Ok(None);
             }
-            if let Some(at) = self.keyword("in") {
+            if word.eq_ignore_ascii_case("in") {
+                let at = self.advance(word.len());
                 group.reduce(self, PRIMARY)?;
                 self.skip_ws();
                 let Some(open) = self.eat('(') else {
@@ -500,8 +585,12 @@ impl Parser<'_> {
     /// open them. `json`: inside a JSON array or object, where `"strings"` are values;
     /// `depth`: the nesting level of the operand (collections in a geo literal nest on).
     fn primary_expr(&mut self, json: bool, depth: usize) -> Result<Start, ParseError> {
-        if let Some(kw) = self.keyword("not") {
-            return Ok(Start::Prefix(Op::Not, kw));
+        // The identifier-like word at the cursor, read once for every keyword test below.
+        let word = self.word();
+        if let Some(w) = word
+            && w.eq_ignore_ascii_case("not")
+        {
+            return Ok(Start::Prefix(Op::Not, self.advance(w.len())));
         }
         if let Some(open) = self.eat('(') {
             return Ok(Start::Paren(open));
@@ -516,7 +605,7 @@ impl Parser<'_> {
             let (s, span) = self.json_string()?;
             return Ok(Start::Leaf(Expr::literal(Literal::String(s), span)));
         }
-        if let Some(literal) = self.primitive_literal()? {
+        if let Some(literal) = self.primitive_literal_at(word)? {
             return Ok(Start::Leaf(literal));
         }
         if let Some(minus) = self.eat('-') {
@@ -584,16 +673,6 @@ impl Parser<'_> {
         Some((quantifier, open))
     }
 
-    /// A binary operator keyword (other than `in`), case-insensitive.
-    fn binary_op(&mut self) -> Option<(Op, Span)> {
-        let word = self.word()?;
-        if word.eq_ignore_ascii_case("or") {
-            return Some((Op::Or, self.advance(word.len())));
-        }
-        let &(_, op) = BINARY_OPS.iter().find(|(kw, _)| kw.eq_ignore_ascii_case(word))?;
-        Some((op, self.advance(word.len())))
-    }
-
     /// `memberExpr`: segments separated by `/`. The first is `$it`, `$this` or `$root`, or
     /// a name that is not a reserved word (`and`, `eq`, `null`, …); later ones are names or
     /// `$count`. A name may be namespace-qualified (`Model.Customer`). The path stops before
@@ -647,7 +726,7 @@ impl Parser<'_> {
         if self.rest().starts_with('#') {
             let before = self.pos;
             self.pos += 1;
-            if self.lex(identifier).is_none() {
+            if self.eat_identifier().is_none() {
                 self.pos = before;
             }
         }
@@ -668,11 +747,11 @@ impl Parser<'_> {
     /// An identifier, or a namespace-qualified one (`Model.Customer`, `geo.distance`).
     fn qualified_name(&mut self) -> Option<String> {
         let start = self.pos;
-        self.lex(identifier)?;
+        self.eat_identifier()?;
         while self.rest().starts_with('.') {
             let before = self.pos;
             self.pos += 1;
-            if self.lex(identifier).is_none() {
+            if self.eat_identifier().is_none() {
                 self.pos = before;
                 break;
             }

@@ -166,7 +166,18 @@ impl<'a> Parser<'a> {
 
     /// The identifier-like word at the cursor, if any (not consumed).
     pub(crate) fn word(&self) -> Option<&'a str> {
-        identifier(self.rest()).ok().map(|(_, word)| word)
+        let rest = self.rest();
+        match ascii_identifier_len(rest) {
+            Some(n) => rest.get(..n),
+            None => identifier(rest).ok().map(|(_, word)| word),
+        }
+    }
+
+    /// Consumes the identifier at the cursor, if any, and returns it.
+    pub(crate) fn eat_identifier(&mut self) -> Option<&'a str> {
+        let word = self.word()?;
+        self.pos += word.len();
+        Some(word)
     }
 
     /// Consumes the keyword `word` if it comes next: the whole identifier-like word at the

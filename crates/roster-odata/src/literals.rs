@@ -279,6 +279,13 @@ impl Parser<'_> {
     /// `primitiveLiteral`, if one comes next; `Ok(None)` when the next token is not a
     /// literal (a field, a call, a parenthesis …), so the caller can try those.
     pub(crate) fn primitive_literal(&mut self) -> Result<Option<Expr>, ParseError> {
+        let word = self.word();
+        self.primitive_literal_at(word)
+    }
+
+    /// [`Parser::primitive_literal`], given the identifier-like word at the cursor
+    /// ([`Parser::word`]), which the caller has already read.
+    pub(crate) fn primitive_literal_at(&mut self, word: Option<&str>) -> Result<Option<Expr>, ParseError> {
         let start = self.pos;
         let Some(first) = self.peek() else {
             return Ok(None);
@@ -311,12 +318,19 @@ impl Parser<'_> {
         if first.is_ascii_digit() || signed_digit {
             return self.number().map(Some);
         }
-        for (word, value) in [("null", Literal::Null), ("true", Literal::Bool(true)), ("false", Literal::Bool(false))] {
-            if let Some(span) = self.keyword(word) {
-                return Ok(Some(Expr::literal(value, span)));
-            }
-        }
-        Ok(None)
+        // The keyword literals, case-insensitive and whole words.
+        let Some(word) = word else { return Ok(None) };
+        let value = if word.eq_ignore_ascii_case("null") {
+            Literal::Null
+        } else if word.eq_ignore_ascii_case("true") {
+            Literal::Bool(true)
+        } else if word.eq_ignore_ascii_case("false") {
+            Literal::Bool(false)
+        } else {
+            return Ok(None);
+        };
+        let span = self.advance(word.len());
+        Ok(Some(Expr::literal(value, span)))
     }
 
     /// `stringLiteral`; an unterminated one is reported at its opening quote.
@@ -537,7 +551,16 @@ impl Parser<'_> {
     /// starting at `start`.
     pub(crate) fn word_end(&self, start: usize) -> usize {
         let rest = &self.text[start..];
-        start + rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len())
+        // ASCII first, byte by byte; at the first other byte the general rule decides.
+        let ascii = rest
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'.' | b':')))
+            .unwrap_or(rest.len());
+        let tail = &rest[ascii..];
+        if tail.as_bytes().first().is_none_or(u8::is_ascii) {
+            return start + ascii;
+        }
+        start + ascii + tail.find(|c: char| !is_word_char(c)).unwrap_or(tail.len())
     }
 
     /// If the word-like run at `start` has the shape of a GUID but is not one (an identifier
