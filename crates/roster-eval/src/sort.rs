@@ -253,6 +253,12 @@ impl<'a> TopK<'a> {
     #[inline]
     pub(crate) fn push(&mut self, row: usize) {
         let entry = (self.encode)(row);
+        self.offer(entry);
+    }
+
+    /// Keeps `entry` if it beats the bound; selects when the buffer is full.
+    #[inline]
+    fn offer(&mut self, entry: Entry) {
         if self.bound.as_ref().is_some_and(|b| self.cmp(&entry, b).is_ge()) {
             return;
         }
@@ -297,14 +303,7 @@ impl<'a> TopK<'a> {
     /// Merges another selection's entries into this one.
     pub(crate) fn merge(&mut self, other: TopK<'_>) {
         for e in other.buf {
-            if self.bound.as_ref().is_some_and(|b| self.cmp(&e, b).is_ge()) {
-                continue;
-            }
-            self.buf.push(e);
-            if self.buf.len() >= self.capacity {
-                self.shrink();
-                self.bound = self.buf.last().copied();
-            }
+            self.offer(e);
         }
     }
 
