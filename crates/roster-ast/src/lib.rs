@@ -823,13 +823,37 @@ impl Drop for Expr {
                 ExprKind::Literal { .. } | ExprKind::Path { .. } | ExprKind::Exists { .. } | ExprKind::Search { .. }
             )
         }
+        /// Whether every child is a leaf. Such a node is dropped where it is found too: its
+        /// own `drop` finds nothing to take, so this nests one level at most, and shallow
+        /// trees (the common case) need no stack at all.
+        fn is_shallow(kind: &ExprKind) -> bool {
+            match kind {
+                ExprKind::And { operands: items }
+                | ExprKind::Or { operands: items }
+                | ExprKind::Call { args: items, .. }
+                | ExprKind::Array { items } => items.iter().all(|e| is_leaf(&e.kind)),
+                ExprKind::In { lhs, list } => is_leaf(&lhs.kind) && list.iter().all(|e| is_leaf(&e.kind)),
+                ExprKind::Not { operand } | ExprKind::Negate { operand } => is_leaf(&operand.kind),
+                ExprKind::Object { members } => members.iter().all(|m| is_leaf(&m.value.kind)),
+                ExprKind::Compare { lhs, rhs, .. } | ExprKind::Arith { lhs, rhs, .. } | ExprKind::Has { lhs, rhs } => {
+                    is_leaf(&lhs.kind) && is_leaf(&rhs.kind)
+                }
+                ExprKind::Regex { target, .. } => is_leaf(&target.kind),
+                ExprKind::Quantified { predicate, .. } => is_leaf(&predicate.kind),
+                ExprKind::Navigate { .. } => false,
+                ExprKind::Literal { .. }
+                | ExprKind::Path { .. }
+                | ExprKind::Exists { .. }
+                | ExprKind::Search { .. } => true,
+            }
+        }
         fn keep(e: Expr, out: &mut Vec<Expr>) {
-            if !is_leaf(&e.kind) {
+            if !is_shallow(&e.kind) {
                 out.push(e);
             }
         }
         fn take(e: &mut Expr, out: &mut Vec<Expr>) {
-            if !is_leaf(&e.kind) {
+            if !is_shallow(&e.kind) {
                 out.push(std::mem::replace(e, Expr::leaf()));
             }
         }
@@ -862,7 +886,7 @@ impl Drop for Expr {
                 | ExprKind::Search { .. } => {}
             }
         }
-        if is_leaf(&self.kind) {
+        if is_shallow(&self.kind) {
             return;
         }
         let mut stack = Vec::new();

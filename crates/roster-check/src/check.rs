@@ -1,5 +1,7 @@
 //! Lowering of the untyped AST into the typed IR.
 
+use std::borrow::Cow;
+
 use roster_ast::{
     ArithOp, CmpOp, Expr, ExprKind, Func, Literal, Path, Projection, Query, Span, Step, StepKind, Timestamp,
 };
@@ -107,6 +109,12 @@ enum Val {
     Typed(Operand, ValueType),
     /// A literal, typed only once its context is known.
     Lit(Literal),
+}
+
+/// A side of a comparison: [`Val`], with a literal borrowed from the tree when it can be.
+enum Side<'e> {
+    Typed(Operand, ValueType),
+    Lit(Cow<'e, Literal>),
 }
 
 struct Checker<'s> {
@@ -356,11 +364,11 @@ impl Checker<'_> {
             self.err(lhs.span, CheckErrorKind::NotAValue { found: describe(lhs), hint: Some(hint) });
             return None;
         }
-        let l = self.value(lhs, depth + 1);
-        let r = self.value(rhs, depth + 1);
+        let l = self.side(lhs, depth + 1);
+        let r = self.side(rhs, depth + 1);
         let (l, r) = (l?, r?);
         match (l, r) {
-            (Val::Typed(a, ta), Val::Typed(b, tb)) => {
+            (Side::Typed(a, ta), Side::Typed(b, tb)) => {
                 if !same_type(ta, tb) {
                     self.err(
                         span,
@@ -374,10 +382,26 @@ impl Checker<'_> {
                 self.check_ordering(op, ta, lhs, span)?;
                 Some(Pred::Cmp { op, lhs: a, rhs: b })
             }
-            (Val::Typed(a, ta), Val::Lit(lit)) => self.compare_lit(op, a, ta, lhs, &lit, rhs.span, span),
-            (Val::Lit(lit), Val::Typed(b, tb)) => self.compare_lit(op.flipped(), b, tb, rhs, &lit, lhs.span, span),
-            (Val::Lit(a), Val::Lit(b)) => self.compare_consts(op, &a, &b, span),
+            (Side::Typed(a, ta), Side::Lit(lit)) => self.compare_lit(op, a, ta, lhs, &lit, rhs.span, span),
+            (Side::Lit(lit), Side::Typed(b, tb)) => self.compare_lit(op.flipped(), b, tb, rhs, &lit, lhs.span, span),
+            (Side::Lit(a), Side::Lit(b)) => self.compare_consts(op, &a, &b, span),
         }
+    }
+
+    /// [`Checker::value`] for a side of a comparison, borrowing a literal written as such
+    /// rather than copying it (the checks `value` makes first, depth and geo literals, are
+    /// made all the same).
+    fn side<'e>(&mut self, e: &'e Expr, depth: usize) -> Option<Side<'e>> {
+        if let ExprKind::Literal { value } = &e.kind
+            && depth <= self.max_depth
+            && !matches!(value, Literal::Geo { .. })
+        {
+            return Some(Side::Lit(Cow::Borrowed(value)));
+        }
+        Some(match self.value(e, depth)? {
+            Val::Typed(operand, ty) => Side::Typed(operand, ty),
+            Val::Lit(lit) => Side::Lit(Cow::Owned(lit)),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1055,7 +1079,11 @@ impl Checker<'_> {
     fn projection(&mut self, p: Option<&Projection>) -> Vec<FieldId> {
         let all = || self.schema.ids().filter(|id| self.schema.get(*id).projectable);
         match p {
-            None => all().collect(),
+            None => {
+                let mut ids = Vec::with_capacity(self.schema.fields.len());
+                ids.extend(all());
+                ids
+            }
             Some(Projection::Include(paths)) => {
                 let mut out = Vec::new();
                 for path in paths {
@@ -1111,6 +1139,16 @@ fn same_type(a: ValueType, b: ValueType) -> bool {
 /// Builds a Kleene conjunction or disjunction: flattens nested ones of the same kind, drops
 /// neutral constants and short-circuits on absorbing ones (`false and null` is false).
 fn junction(is_and: bool, parts: Vec<Pred>) -> Pred {
+    // Mostly there is nothing to flatten or drop: then the parts are the node.
+    let plain = |p: &Pred| match p {
+        Pred::Const(_) => false,
+        Pred::And(_) => !is_and,
+        Pred::Or(_) => is_and,
+        _ => true,
+    };
+    if parts.len() > 1 && parts.iter().all(plain) {
+        return if is_and { Pred::And(parts) } else { Pred::Or(parts) };
+    }
     let mut out = Vec::with_capacity(parts.len());
     for p in parts {
         match p {
