@@ -31,7 +31,7 @@ use std::ops::Range;
 use roster_ast::CmpOp;
 
 use crate::bits::{CHUNK, Tri, WORDS, Words, fill, for_each_set, prefix};
-use crate::fused::{self, Bound, Buffers, Fused};
+use crate::fused::{self, Bound, Buffers};
 use crate::general::holds;
 use crate::index::{ColumnIndex, range};
 use crate::plan::Plan;
@@ -643,15 +643,14 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
 /// leaf. Only a top-level fused node or one under a top-level `and` counts: there every leaf
 /// must hold.
 fn walk_range(filter: &Node, col: usize, keys: &[i64]) -> Option<(usize, usize)> {
-    let fused: Vec<&Fused> = match filter {
-        Node::Fused { fused, .. } => vec![fused],
-        Node::And(children) => {
-            children.iter().filter_map(|c| if let Node::Fused { fused, .. } = c { Some(fused) } else { None }).collect()
-        }
+    let children = match filter {
+        Node::And(children) => children.as_slice(),
+        fused @ Node::Fused { .. } => std::slice::from_ref(fused),
         _ => return None,
     };
+    let fused = children.iter().filter_map(|c| if let Node::Fused { fused, .. } = c { Some(fused) } else { None });
     let mut found = None;
-    for (op, lit) in fused.iter().flat_map(|f| f.ranges_on(col)) {
+    for (op, lit) in fused.flat_map(|f| f.ranges_on(col)) {
         let (a, b) = range(keys, 0, op, lit)?;
         let (lo, hi) = found.unwrap_or((0, keys.len()));
         found = Some((lo.max(a), hi.min(b).max(lo.max(a))));
