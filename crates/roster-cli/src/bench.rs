@@ -22,7 +22,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use roster_check::TypedQuery;
 use roster_eval::{Plan, Table, Zone};
-use roster_schema::{Record, Schema};
+use roster_schema::{Schema, Value};
 use serde_json::{Value as Json, json};
 
 use crate::args::QueryArgs;
@@ -270,7 +270,10 @@ struct Flat<'a> {
 }
 
 impl Workloads for Flat<'_> {
-    type Page = Vec<Record>;
+    /// The page's primary keys, in order: what a caller of each engine gets back for the
+    /// page (from memory, without building a record per row; from SQL, the fetched records'
+    /// keys).
+    type Page = Vec<Value>;
 
     fn count(&mut self) -> Result<usize, CliError> {
         let (schema, q) = (self.schema, &self.count_q);
@@ -282,22 +285,23 @@ impl Workloads for Flat<'_> {
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    fn page(&mut self) -> Result<Vec<Record>, CliError> {
+    fn page(&mut self) -> Result<Vec<Value>, CliError> {
         let (schema, q) = (self.schema, &self.page_q);
-        match &mut self.loaded {
-            Loaded::Memory(t) => {
-                let pk = [schema.primary_key];
-                Ok(self.page_plan.rows(t).into_iter().map(|r| t.record(r, &pk)).collect())
-            }
-            Loaded::Sql(Db::Sqlite(conn)) => roster_sql::sqlite::query(conn, schema, q).map_err(rt),
-            Loaded::Sql(Db::Postgres(client)) => roster_sql::postgres::query(client, schema, q).map_err(rt),
-        }
+        let pk = schema.primary_key;
+        let records = match &mut self.loaded {
+            Loaded::Memory(t) => return Ok(self.page_plan.rows(t).into_iter().map(|r| t.value(r, pk)).collect()),
+            Loaded::Sql(Db::Sqlite(conn)) => roster_sql::sqlite::query(conn, schema, q).map_err(rt)?,
+            Loaded::Sql(Db::Postgres(client)) => roster_sql::postgres::query(client, schema, q).map_err(rt)?,
+        };
+        Ok(records
+            .into_iter()
+            .map(|mut r| r.0.get_mut(pk.index()).map_or(Value::Null, |v| std::mem::replace(v, Value::Null)))
+            .collect())
     }
 
-    fn ids(&self, page: &Vec<Record>) -> Vec<Json> {
-        let pk = self.schema.primary_key;
-        let ty = &self.schema.get(pk).ty;
-        page.iter().map(|r| roster_schema::encode_value(ty, r.get(pk))).collect()
+    fn ids(&self, page: &Vec<Value>) -> Vec<Json> {
+        let ty = &self.schema.get(self.schema.primary_key).ty;
+        page.iter().map(|v| roster_schema::encode_value(ty, v)).collect()
     }
 
     fn export(&mut self, path: &FsPath) -> Result<usize, CliError> {
