@@ -68,16 +68,29 @@ impl Default for Dict {
 }
 
 impl Dict {
-    fn build<'a>(strings: impl Iterator<Item = &'a str>) -> Dict {
-        let mut v: Vec<&str> = strings.collect();
-        v.sort_unstable();
-        v.dedup();
-        let mut d = Dict { text: String::with_capacity(v.iter().map(|s| s.len()).sum()), starts: vec![0] };
-        for s in v {
-            d.text.push_str(s);
-            d.starts.push(d.text.len());
+    /// The dictionary of some strings, and the code of each, in their order.
+    fn build<'a>(strings: impl Iterator<Item = &'a str>) -> (Dict, Vec<u64>) {
+        // The first eight bytes, big-endian, order as the strings do up to a tie.
+        let prefix = |s: &str| {
+            let mut b = [0u8; 8];
+            let n = s.len().min(8);
+            b[..n].copy_from_slice(&s.as_bytes()[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut v: Vec<(u64, &str, usize)> = strings.enumerate().map(|(i, s)| (prefix(s), s, i)).collect();
+        v.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        let mut codes = vec![0; v.len()];
+        let mut d = Dict::default();
+        let mut last = None;
+        for (_, s, i) in v {
+            if last != Some(s) {
+                d.text.push_str(s);
+                d.starts.push(d.text.len());
+                last = Some(s);
+            }
+            codes[i] = d.len() - 1;
         }
-        d
+        (d, codes)
     }
 
     fn len(&self) -> u64 {
@@ -191,6 +204,14 @@ impl Literal {
     }
 }
 
+/// The strings among some values, in order.
+fn strings<'a>(atoms: &'a [Option<&'a Atom>]) -> impl Iterator<Item = &'a str> {
+    atoms.iter().flatten().filter_map(|a| match a {
+        Atom::Str(s) => Some(s.as_str()),
+        _ => None,
+    })
+}
+
 /// One value per document (scalar fields) or per element (arrays, members): its key, and
 /// whether there is a value at all.
 #[derive(Debug, Clone)]
@@ -237,14 +258,8 @@ fn bracket(ty: Scalar) -> u8 {
 impl Values {
     /// `None` when a value is not of type `ty` or is a NaN (which compares with nothing).
     fn build(ty: Scalar, atoms: &[Option<&Atom>]) -> Option<Values> {
-        let dict = if ty == Scalar::String {
-            Dict::build(atoms.iter().flatten().filter_map(|a| match a {
-                Atom::Str(s) => Some(s.as_str()),
-                _ => None,
-            }))
-        } else {
-            Dict::default()
-        };
+        let (dict, codes) = if ty == Scalar::String { Dict::build(strings(atoms)) } else { Default::default() };
+        let mut codes = codes.into_iter();
         let mut out = Values {
             ty,
             dict,
@@ -261,7 +276,7 @@ impl Values {
                     out.has.push(false);
                 }
                 Some(a) if a.bracket() == bracket(ty) => {
-                    let k = out.key(a)?;
+                    let k = if ty == Scalar::String { codes.next()? } else { out.key(a)? };
                     out.keys.push(k);
                     out.has.push(true);
                 }
@@ -370,10 +385,8 @@ struct MapKey {
 impl MapKey {
     /// `None` for a NaN.
     fn build(atoms: &[Option<&Atom>]) -> Option<MapKey> {
-        let dict = Dict::build(atoms.iter().flatten().filter_map(|a| match a {
-            Atom::Str(s) => Some(s.as_str()),
-            _ => None,
-        }));
+        let (dict, codes) = Dict::build(strings(atoms));
+        let mut codes = codes.into_iter();
         let n = atoms.len();
         let mut out =
             MapKey { has: Vec::with_capacity(n), brackets: Vec::with_capacity(n), keys: Vec::with_capacity(n), dict };
@@ -382,7 +395,12 @@ impl MapKey {
                 None => (0, 0),
                 Some(a) => {
                     let b = a.bracket().saturating_sub(1);
-                    (b, atom_key(BRACKETS[usize::from(b)], a, &out.dict)?)
+                    let k = if matches!(a, Atom::Str(_)) {
+                        codes.next()?
+                    } else {
+                        atom_key(BRACKETS[usize::from(b)], a, &out.dict)?
+                    };
+                    (b, k)
                 }
             };
             out.has.push(a.is_some());
