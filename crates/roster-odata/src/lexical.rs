@@ -169,6 +169,10 @@ impl<'a> Parser<'a> {
         let rest = self.rest();
         match ascii_identifier_len(rest) {
             Some(n) => rest.get(..n),
+            // An ASCII byte that cannot start an identifier (a quote, a digit, `(`): none.
+            None if rest.as_bytes().first().is_none_or(|&b| b.is_ascii() && b != b'_' && !b.is_ascii_alphabetic()) => {
+                None
+            }
             None => identifier(rest).ok().map(|(_, word)| word),
         }
     }

@@ -49,6 +49,12 @@ fn number_value(input: &str) -> IResult<&str, &str> {
 fn string_literal(input: &str) -> IResult<&str, String> {
     let fail = || Err(nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Char)));
     let Some(body) = input.strip_prefix('\'') else { return fail() };
+    // Mostly there is no `''` inside: the body is copied once, at its size.
+    if let Some(quote) = body.find('\'')
+        && !body[quote + 1..].starts_with('\'')
+    {
+        return Ok((&body[quote + 1..], body[..quote].to_string()));
+    }
     let mut out = String::new();
     let mut rest = body;
     loop {
