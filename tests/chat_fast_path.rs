@@ -2,9 +2,9 @@
 //! against its reference (`DocPlan::run`/`count`, the per-document walk): random Mongo
 //! queries, sorts and pages — every form the chat generator makes, the engine-only regular
 //! expressions and `$type`s included — must give the same count and the same page, in the
-//! same order, on generated documents and on documents whose slots do not fit the schema
-//! (those fields fall back to the walk). `ROSTER_CHAT_FAST_CASES` sets the number of cases
-//! (default 3000).
+//! same order, on generated documents and on documents whose slots do not fit the schema or
+//! with a map of too many keys (those fields fall back to the walk).
+//! `ROSTER_CHAT_FAST_CASES` sets the number of cases (default 3000).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "chat_common.rs"]
@@ -17,7 +17,7 @@ use roster_schema::rng::Rng;
 
 /// Generated documents, some of them with slots of another shape than the schema says (a
 /// scalar field holding an array, an array field holding a scalar, an object element with
-/// too few members, a document with too few slots).
+/// too few members, a document with too few slots), one with 300 custom fields.
 fn misshapen(schema: &DocSchema, mut docs: Vec<Doc>) -> Vec<Doc> {
     let field = |name| schema.field(name).unwrap().0;
     let (username, roles, emails) = (field("username"), field("roles"), field("emails"));
@@ -37,6 +37,11 @@ fn misshapen(schema: &DocSchema, mut docs: Vec<Doc>) -> Vec<Doc> {
         if i % 90 == 11 {
             d.0.truncate(6);
         }
+    }
+    // More distinct custom-field keys than the table keeps columns for: the map is walked.
+    if let Some(d) = docs.get_mut(1) {
+        let keys = (0..300).map(|k| (format!("k{k}"), Atom::Num(f64::from(k)))).collect();
+        d.0[schema.field("customFields").unwrap().0] = Slot::Map(keys);
     }
     docs
 }
