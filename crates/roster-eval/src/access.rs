@@ -257,9 +257,14 @@ fn parts<R: Send>(t: &Table, threads: usize, part: impl Fn(Range<usize>) -> R + 
     let ranges: Vec<Range<usize>> = (0..k).map(|i| (i * per).min(chunks)..((i + 1) * per).min(chunks)).collect();
     std::thread::scope(|s| {
         let part = &part;
-        let handles: Vec<_> = ranges.into_iter().map(|r| s.spawn(move || part(r))).collect();
+        let mut ranges = ranges.into_iter();
+        let first = ranges.next().unwrap_or(0..0);
+        let handles: Vec<_> = ranges.map(|r| s.spawn(move || part(r))).collect();
+        // The first range on this thread: one thread fewer to start.
+        let mut results = vec![part(first)];
         // A part panics only if the plan does; pass that panic on unchanged.
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        results.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))));
+        results
     })
 }
 

@@ -267,24 +267,50 @@ impl Plan {
                 row(buf, t, r, &cols, zone, utc);
             }
         };
-        let mut bufs: Vec<Vec<u8>> = vec![Vec::new(); threads];
-        for batch in rows.chunks(BATCH * threads) {
-            let per = batch.len().div_ceil(threads).max(1);
-            if threads == 1 || batch.len() < 2 * 1024 {
-                format(batch, &mut bufs[0]);
-                out.write_all(&bufs[0])?;
-                continue;
+        if threads == 1 || rows.len() < 2 * BATCH {
+            let mut buf = Vec::new();
+            for batch in rows.chunks(BATCH) {
+                format(batch, &mut buf);
+                out.write_all(&buf)?;
             }
-            std::thread::scope(|s| {
-                for (part, buf) in batch.chunks(per).zip(bufs.iter_mut()) {
-                    let format = &format;
-                    s.spawn(move || format(part, buf));
-                }
-            });
-            for buf in bufs.iter().take(batch.len().div_ceil(per)) {
-                out.write_all(buf)?;
-            }
+            return Ok(rows.len());
         }
+        // A pipeline: worker `w` formats batches `w`, `w + threads`, … and hands each over
+        // through its own channel of one buffer, while this thread writes them in order (and
+        // sends the emptied buffers back for reuse), so formatting and writing overlap and
+        // memory stays at about three batches per worker.
+        let batches: Vec<&[usize]> = rows.chunks(BATCH).collect();
+        std::thread::scope(|s| -> io::Result<()> {
+            let mut workers = Vec::with_capacity(threads);
+            for w in 0..threads {
+                let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(1);
+                let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+                let (format, batches) = (&format, &batches);
+                s.spawn(move || {
+                    let mut buf = Vec::new();
+                    for batch in batches.iter().skip(w).step_by(threads) {
+                        format(batch, &mut buf);
+                        // The writer hung up (a write failed): stop.
+                        if full_tx.send(buf).is_err() {
+                            return;
+                        }
+                        // A buffer the writer is done with, or a new one: never wait for it.
+                        buf = empty_rx.try_recv().unwrap_or_default();
+                    }
+                });
+                workers.push((full_rx, empty_tx));
+            }
+            for i in 0..batches.len() {
+                let (full, empty) = &workers[i % threads];
+                let Ok(buf) = full.recv() else {
+                    return Err(io::Error::other("an export worker stopped"));
+                };
+                out.write_all(&buf)?;
+                // The worker may have finished its batches: then nobody takes the buffer back.
+                let _ = empty.send(buf);
+            }
+            Ok(())
+        })?;
         Ok(rows.len())
     }
 }

@@ -24,7 +24,8 @@ fn export(schema: &Schema, table: &Table, q: &TypedQuery, zone: &Zone, threads: 
 fn utc_export_equals_the_renderer_on_identity_users() {
     let profile = roster_schema::profiles::by_name("identity").unwrap();
     let schema = &profile.schema;
-    let table = Table::from_records(schema, profile.generate(40_000, 3)).unwrap();
+    // About 90,000 matches: several batches per worker, so the threaded pipeline runs.
+    let table = Table::from_records(schema, profile.generate(120_000, 3)).unwrap();
     let status = schema.field("userStatus").unwrap().0;
     let q = TypedQuery {
         filter: Pred::Cmp { op: CmpOp::Ne, lhs: Operand::Field(status), rhs: Operand::Literal(Value::Enum(0)) },
@@ -36,6 +37,26 @@ fn utc_export_equals_the_renderer_on_identity_users() {
     let want = render(schema, &table, &q);
     for threads in [1, 2, 3] {
         assert!(export(schema, &table, &q, &Zone::utc(), threads) == want, "{threads} thread(s)");
+    }
+    // A writer that fails part way: the error comes back, on every thread count, without
+    // hanging on the workers.
+    struct FailAfter(usize);
+    impl std::io::Write for FailAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 < buf.len() {
+                return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "closed"));
+            }
+            self.0 -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    for threads in [1, 2, 3] {
+        let err =
+            compile(schema, &q).with_threads(threads).write_csv(&table, &Zone::utc(), &mut FailAfter(want.len() / 3));
+        assert_eq!(err.unwrap_err().kind(), std::io::ErrorKind::BrokenPipe, "{threads} thread(s)");
     }
 }
 
