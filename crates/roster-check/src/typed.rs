@@ -280,7 +280,12 @@ impl Operand {
 
 /// The scalar [`ValueType`] of a field.
 pub fn field_value_type(schema: &Schema, id: FieldId) -> ValueType {
-    match &schema.get(id).ty {
+    value_type_of(id, &schema.get(id).ty)
+}
+
+/// The scalar [`ValueType`] of field `id`, of type `ty`.
+pub fn value_type_of(id: FieldId, ty: &FieldType) -> ValueType {
+    match ty {
         FieldType::String => ValueType::String,
         FieldType::Enum(_) => ValueType::Enum(id),
         FieldType::Timestamp => ValueType::Timestamp,

@@ -186,7 +186,7 @@ impl Compiler<'_> {
             Operand::Literal(v) => Opnd::Lit(v.clone()),
             Operand::Field(id) => {
                 let field = self.field(*id)?;
-                let ty = value_type(*id, field);
+                let ty = roster_check::value_type_of(*id, &field.ty);
                 Opnd::Sql { expr: Expr::col(iden(&field.column)), nullable: field.nullable, ty }
             }
             Operand::Func(f, arg) => match self.operand(arg)? {
@@ -426,20 +426,6 @@ impl Compiler<'_> {
                 _ => Cond::Known(None),
             },
         })
-    }
-}
-
-/// The type of a field's values as an operand.
-pub(crate) fn value_type(id: FieldId, field: &Field) -> ValueType {
-    match &field.ty {
-        FieldType::String => ValueType::String,
-        FieldType::Enum(_) => ValueType::Enum(id),
-        FieldType::Timestamp => ValueType::Timestamp,
-        FieldType::Bool => ValueType::Bool,
-        FieldType::Int => ValueType::Int,
-        FieldType::Uuid => ValueType::Uuid,
-        // Only `AnyElement` reads an array field, as its storage text.
-        FieldType::StringArray => ValueType::String,
     }
 }
 

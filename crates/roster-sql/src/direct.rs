@@ -20,7 +20,7 @@ use roster_check::{Operand, Pred, StrOp, TypedQuery, ValueType};
 use roster_schema::Value;
 use sea_query::QueryBuilder;
 
-use crate::compile::{Compiler, eval_cmp, eval_str_test, value_type};
+use crate::compile::{Compiler, eval_cmp, eval_str_test};
 use crate::{Compiled, Param};
 
 /// What the direct renderer needs of a backend's syntax: sea-query's identifier quotes and
@@ -364,7 +364,7 @@ impl<'q> Direct<'_, 'q> {
             Operand::Field(id) => {
                 let field = self.c.schema.fields.get(id.index())?;
                 let node = n.push(Node::Col(&field.column));
-                Some(Opnd::Sql { node, nullable: field.nullable, ty: value_type(*id, field) })
+                Some(Opnd::Sql { node, nullable: field.nullable, ty: roster_check::value_type_of(*id, &field.ty) })
             }
             Operand::Func(..) | Operand::Call(..) => None,
         }
