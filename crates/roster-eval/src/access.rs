@@ -672,9 +672,10 @@ fn walk_range(filter: &Node, col: usize, keys: &[i64]) -> Option<(usize, usize)>
 /// bound (one vectorised pass, like a filter leaf), and the filter runs only on the rows that
 /// pass: row by row when they are few, skipping the chunk when there are none. On a page of the latest users most chunks end there.
 pub(crate) fn scan_top(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<Vec<usize>> {
-    let (col, _) = plan.sorter.first()?;
+    let (col, desc) = plan.sorter.first()?;
     let column = t.column(col);
     let (Data::Int(values) | Data::Timestamp(values)) = &column.data else { return None };
+    let shared = SharedBound::new(desc);
     let tops = parts(t, plan.threads, |chunks| {
         let mut top = TopK::new(&plan.sorter, t, end);
         let mut chunk = Chunk::new();
@@ -684,7 +685,7 @@ pub(crate) fn scan_top(plan: &Plan, t: &Table, offset: usize, end: usize) -> Opt
             let start = c * CHUNK;
             let n = CHUNK.min(t.len() - start);
             let mut active = prefix(n);
-            if let Some(admit) = top.admit() {
+            if let Some(admit) = shared.narrow(top.admit()) {
                 let mut ok = [u64::MAX; WORDS];
                 match admit.values {
                     Values::All => {}
@@ -728,6 +729,54 @@ pub(crate) fn scan_top(plan: &Plan, t: &Table, offset: usize, end: usize) -> Opt
         top.merge(other);
     }
     Some(top.finish(offset, end))
+}
+
+/// The tightest first-key bound any thread's selection has reached, shared between the
+/// threads of a [`scan_top`]: when one thread holds `offset + limit` rows whose first key is
+/// at least `x` (descending; at most `x` ascending), no non-null row beyond `x`, on any thread,
+/// can enter the final page; nor, descending, any null row (nulls sort last). Without it
+/// each thread's bound tightens only from its own rows, and two threads tested more rows than
+/// one (criterion: 741 µs against 634 µs for the page of 300 over 1M users).
+struct SharedBound {
+    desc: bool,
+    set: std::sync::atomic::AtomicBool,
+    key: std::sync::atomic::AtomicI64,
+}
+
+impl SharedBound {
+    fn new(desc: bool) -> SharedBound {
+        let key = if desc { i64::MIN } else { i64::MAX };
+        SharedBound { desc, set: false.into(), key: key.into() }
+    }
+
+    /// Publishes this thread's admission bound and returns it narrowed by every thread's.
+    fn narrow(&self, own: Option<crate::sort::Admit>) -> Option<crate::sort::Admit> {
+        use std::sync::atomic::Ordering::Relaxed;
+        match own.map(|a| a.values) {
+            Some(Values::AtLeast(x)) if self.desc => {
+                self.key.fetch_max(x, Relaxed);
+                self.set.store(true, Relaxed);
+            }
+            Some(Values::AtMost(x)) if !self.desc => {
+                self.key.fetch_min(x, Relaxed);
+                self.set.store(true, Relaxed);
+            }
+            _ => {}
+        }
+        if !self.set.load(Relaxed) {
+            return own;
+        }
+        let shared = self.key.load(Relaxed);
+        let values = match own.map_or(Values::All, |a| a.values) {
+            Values::Nothing => Values::Nothing,
+            Values::AtLeast(x) => Values::AtLeast(x.max(shared)),
+            Values::AtMost(x) => Values::AtMost(x.min(shared)),
+            Values::All if self.desc => Values::AtLeast(shared),
+            Values::All => Values::AtMost(shared),
+        };
+        let nulls = own.is_none_or(|a| a.nulls) && !self.desc;
+        Some(crate::sort::Admit { nulls, values })
+    }
 }
 
 /// The first `end` matching rows in table order (a page without sort keys): an index's
