@@ -107,6 +107,13 @@ impl Parser<'_> {
             ParseError { span: roster_ast::Span::new(shift(e.span.start), shift(e.span.end)), ..e }
         })?;
         self.pos = start + item.len();
-        Ok(Path::single(expr.to_string(), self.span(start, self.pos)))
+        let span = self.span(start, self.pos);
+        Ok(match &expr.kind {
+            // A member path in parentheses (`(address/city)`) is that path: kept as one
+            // segment of canonical text, it would print as `address/city` and read back as
+            // two segments.
+            roster_ast::ExprKind::Path { path } => Path { segments: path.segments.clone(), span },
+            _ => Path::single(expr.to_string(), span),
+        })
     }
 }

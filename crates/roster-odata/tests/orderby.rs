@@ -38,6 +38,23 @@ fn expression_keys_are_kept_as_text() {
 }
 
 #[test]
+fn a_parenthesised_path_is_the_path() {
+    // Found by the odata_orderby fuzz target: kept as one segment `t/sgaa`, it printed as
+    // `t/sgaa asc` and read back as the two segments `t`, `sgaa`.
+    let parsed = parse_orderby("(t/sgaa) desc, ((id))").unwrap();
+    assert_eq!(parsed[0].path.segments, ["t", "sgaa"]);
+    assert_eq!(
+        (parsed[0].direction, parsed[0].span, parsed[0].path.span),
+        (Direction::Desc, Span::new(0, 13), Span::new(0, 8))
+    );
+    assert_eq!(parsed[1].path.segments, ["id"]);
+    let printed: Vec<String> = parsed.iter().map(ToString::to_string).collect();
+    assert_eq!(printed, ["t/sgaa desc", "id asc"]);
+    let again = parse_orderby(&printed.join(", ")).unwrap();
+    assert_eq!(again[0].path.segments, ["t", "sgaa"]);
+}
+
+#[test]
 fn sort_keys_print_back() {
     let printed: Vec<String> = parse_orderby("createdAt DESC, id").unwrap().iter().map(ToString::to_string).collect();
     assert_eq!(printed, ["createdAt desc", "id asc"]);
