@@ -298,24 +298,48 @@ fn scan_matching(plan: &Plan, t: &Table) -> Vec<usize> {
     rows
 }
 
-/// The rows an indexed leaf selects: a slice of a sorted permutation, or bitmaps of codes.
+/// The rows an indexed leaf selects: a slice of a sorted permutation, the bitmaps of some
+/// codes, or an element's row list. Building one allocates only for a case-folded element
+/// test (which merges lists), so its count is cheap enough for estimates.
 enum Driver<'t> {
     Range {
         perm: &'t [u32],
     },
+    /// The rows holding a code that `accept` has, out of per-code bitmaps and counts.
     Codes {
-        maps: Vec<&'t [u64]>,
-        count: usize,
+        maps: &'t [Vec<u64>],
+        counts: &'t [usize],
+        accept: Accept<'t>,
     },
     /// Rows in table order, each once.
     Rows(std::borrow::Cow<'t, [u32]>),
+}
+
+/// The codes a [`Driver::Codes`] selects.
+#[derive(Clone, Copy)]
+enum Accept<'t> {
+    /// An enum's accepted codes, as a bitset.
+    Codes(&'t [u64]),
+    /// A bool's: `false`, `true`.
+    Bool([bool; 2]),
+}
+
+impl Accept<'_> {
+    fn has(self, code: usize) -> bool {
+        match self {
+            Accept::Codes(words) => words.get(code / 64).is_some_and(|w| (w >> (code % 64)) & 1 == 1),
+            Accept::Bool(accept) => accept.get(code).copied().unwrap_or(false),
+        }
+    }
 }
 
 impl Driver<'_> {
     fn count(&self) -> usize {
         match self {
             Driver::Range { perm } => perm.len(),
-            Driver::Codes { count, .. } => *count,
+            Driver::Codes { counts, accept, .. } => {
+                counts.iter().enumerate().filter(|(c, _)| accept.has(*c)).map(|(_, n)| n).sum()
+            }
             Driver::Rows(rows) => rows.len(),
         }
     }
@@ -328,11 +352,13 @@ impl Driver<'_> {
                 rows.sort_unstable();
                 rows
             }
-            Driver::Codes { maps, count } => {
-                let mut rows = Vec::with_capacity(*count);
-                let words = maps.first().map_or(0, |m| m.len());
+            Driver::Codes { maps, accept, .. } => {
+                let chosen: Vec<&[u64]> =
+                    maps.iter().enumerate().filter(|(c, _)| accept.has(*c)).map(|(_, m)| m.as_slice()).collect();
+                let mut rows = Vec::with_capacity(self.count());
+                let words = maps.first().map_or(0, Vec::len);
                 for w in 0..words {
-                    let mut bits = maps.iter().fold(0u64, |acc, m| acc | m.get(w).copied().unwrap_or(0));
+                    let mut bits = chosen.iter().fold(0u64, |acc, m| acc | m.get(w).copied().unwrap_or(0));
                     while bits != 0 {
                         rows.push(w * 64 + bits.trailing_zeros() as usize);
                         bits &= bits - 1;
@@ -346,7 +372,7 @@ impl Driver<'_> {
 }
 
 /// The driver of a leaf, when the leaf is exactly "the rows some index selects".
-fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
+fn driver<'t>(node: &'t Node, t: &'t Table) -> Option<Driver<'t>> {
     // A row whose value is null must not match, unless the column has no nulls.
     let no_null_rows = |col: usize, on_null: bool| !on_null || t.column(col).validity.is_none();
     match node {
@@ -357,20 +383,11 @@ fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
         }
         Node::Enum { col, accept, on_null } if no_null_rows(*col, *on_null) => {
             let Some(ColumnIndex::Bitmaps { maps, counts }) = t.index(*col) else { return None };
-            let chosen: Vec<usize> =
-                (0..maps.len()).filter(|c| accept.get(c / 64).is_some_and(|w| (w >> (c % 64)) & 1 == 1)).collect();
-            Some(Driver::Codes {
-                maps: chosen.iter().filter_map(|c| maps.get(*c).map(Vec::as_slice)).collect(),
-                count: chosen.iter().filter_map(|c| counts.get(*c)).sum(),
-            })
+            Some(Driver::Codes { maps, counts, accept: Accept::Codes(accept) })
         }
         Node::Bool { col, accept, on_null } if no_null_rows(*col, *on_null) => {
             let Some(ColumnIndex::Bitmaps { maps, counts }) = t.index(*col) else { return None };
-            let chosen: Vec<usize> = (0..2).filter(|c| accept[*c]).collect();
-            Some(Driver::Codes {
-                maps: chosen.iter().filter_map(|c| maps.get(*c).map(Vec::as_slice)).collect(),
-                count: chosen.iter().filter_map(|c| counts.get(*c)).sum(),
-            })
+            Some(Driver::Codes { maps, counts, accept: Accept::Bool(*accept) })
         }
         Node::HasElement { col, value, fold, .. } => {
             let Some(ColumnIndex::Elements { values, rows }) = t.index(*col) else { return None };
@@ -384,7 +401,7 @@ fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
             let mut merged: Vec<u32> = values
                 .iter()
                 .zip(rows)
-                .filter(|(v, _)| v.len() == value.len() && v.to_ascii_lowercase() == **value)
+                .filter(|(v, _)| v.bytes().map(|b| b.to_ascii_lowercase()).eq(value.bytes()))
                 .flat_map(|(_, r)| r.iter().copied())
                 .collect();
             merged.sort_unstable();
@@ -398,46 +415,6 @@ fn driver<'t>(node: &Node, t: &'t Table) -> Option<Driver<'t>> {
 /// The most selective driver among the filter (a leaf) or its `and` children, and whether
 /// the filter is that leaf alone.
 fn best_driver<'t>(filter: &'t Node, t: &'t Table) -> Option<(Driver<'t>, bool)> {
-    let leaves = |children: &'t [Node]| -> Box<dyn Iterator<Item = &'t Node> + 't> {
-        Box::new(children.iter().flat_map(|c| match c {
-            Node::Fused { nodes, .. } => nodes.iter(),
-            c => std::slice::from_ref(c).iter(),
-        }))
-    };
-    match filter {
-        Node::And(children) | Node::Fused { nodes: children, .. } => {
-            leaves(children).filter_map(|c| driver(c, t)).min_by_key(Driver::count).map(|d| (d, false))
-        }
-        leaf => driver(leaf, t).map(|d| (d, true)),
-    }
-}
-
-/// The fewest rows an indexed leaf of the filter (or of its top-level `and`) selects, read
-/// off the indexes without building a driver: a range's length, the codes' row counts, an
-/// element's list length (for a case-folded element test, the sum over the elements that
-/// fold to it, an upper bound). Cheaper than [`best_driver`], for estimates.
-fn fewest_selected(filter: &Node, t: &Table) -> Option<usize> {
-    let selected = |node: &Node| -> Option<usize> {
-        match node {
-            Node::I64 { col, op, lit, on_null: false } if *op != CmpOp::Ne => {
-                let Some(ColumnIndex::Sorted { nulls, keys, .. }) = t.index(*col) else { return None };
-                range(keys, *nulls, *op, *lit).map(|(lo, hi)| hi - lo)
-            }
-            Node::Enum { col, accept, on_null } if !on_null || t.column(*col).validity.is_none() => {
-                let Some(ColumnIndex::Bitmaps { counts, .. }) = t.index(*col) else { return None };
-                Some(
-                    counts
-                        .iter()
-                        .enumerate()
-                        .filter(|(c, _)| accept.get(c / 64).is_some_and(|w| (w >> (c % 64)) & 1 == 1))
-                        .map(|(_, n)| n)
-                        .sum(),
-                )
-            }
-            Node::Bool { .. } | Node::HasElement { .. } => driver(node, t).map(|d| d.count()),
-            _ => None,
-        }
-    };
     match filter {
         Node::And(children) | Node::Fused { nodes: children, .. } => children
             .iter()
@@ -445,9 +422,10 @@ fn fewest_selected(filter: &Node, t: &Table) -> Option<usize> {
                 Node::Fused { nodes, .. } => nodes.iter(),
                 c => std::slice::from_ref(c).iter(),
             })
-            .filter_map(selected)
-            .min(),
-        leaf => selected(leaf),
+            .filter_map(|c| driver(c, t).map(|d| (d.count(), d)))
+            .min_by_key(|(count, _)| *count)
+            .map(|(_, d)| (d, false)),
+        leaf => driver(leaf, t).map(|d| (d, true)),
     }
 }
 
@@ -507,9 +485,9 @@ pub(crate) fn walk(plan: &Plan, t: &Table, offset: usize, end: usize) -> Option<
             if end.saturating_mul(2) > budget {
                 return None;
             }
-            if let Some(m) = fewest_selected(&plan.filter, t) {
+            if let Some((driver, _)) = best_driver(&plan.filter, t) {
                 // At best one walked row in `len / m` matches.
-                let m = m.max(1);
+                let m = driver.count().max(1);
                 let shortest_walk = end.saturating_mul(t.len() / m).saturating_mul(WALK_COST);
                 if m.saturating_mul(CANDIDATE_COST) < shortest_walk {
                     return None;
