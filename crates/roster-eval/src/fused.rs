@@ -121,7 +121,7 @@ impl Leaf {
     /// The leaf over `data[rows]` in `mode`, ignoring nulls.
     fn apply(&self, data: &Data, rows: std::ops::Range<usize>, mask: &mut [u8], mode: Mode) -> usize {
         match (&self.test, data) {
-            (Test::Const(b), _) => each(mode, mask, &[()].repeat(mask.len()), |()| *b),
+            (Test::Const(b), _) => each(mode, mask, &NO_VALUES[..mask.len()], |()| *b),
             (Test::I64(op, lit), Data::Int(v) | Data::Timestamp(v)) => each_cmp(mode, mask, &v[rows], *op, *lit),
             (Test::I64In(set), Data::Int(v) | Data::Timestamp(v)) => each(mode, mask, &v[rows], |x| in_set(set, x)),
             (Test::Uuid(op, lit), Data::Uuid(v)) => each_cmp(mode, mask, &v[rows], *op, *lit),
@@ -136,7 +136,7 @@ impl Leaf {
             (Test::EnumWord(word), Data::Enum(v)) => each(mode, mask, &v[rows], |c| (word >> (c & 63)) & 1 == 1),
             (Test::EnumWords(words), Data::Enum(v)) => each(mode, mask, &v[rows], |c| bit(words, *c)),
             // A leaf is built from a node over its own column's kind.
-            _ => each(mode, mask, &[()].repeat(mask.len()), |()| false),
+            _ => each(mode, mask, &NO_VALUES[..mask.len()], |()| false),
         }
     }
 }
@@ -163,6 +163,9 @@ fn bit(words: &[u64], code: u16) -> bool {
 pub(crate) fn in_set<T: Ord>(set: &[T], v: &T) -> bool {
     if set.len() <= 8 { set.contains(v) } else { set.binary_search(v).is_ok() }
 }
+
+/// The "values" of a test that reads none (a constant): one unit per row of a chunk.
+const NO_VALUES: [(); CHUNK] = [(); CHUNK];
 
 /// Rows per step of a leaf's pass.
 const BLOCK: usize = 16;
